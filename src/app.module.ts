@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { AppConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsRegistryModule } from './metrics/metrics-registry.module';
+
+@Module({
+  imports: [AppConfigModule, LoggingModule, MetricsRegistryModule, DatabaseModule, HealthModule],
+})
+export class AppModule {}

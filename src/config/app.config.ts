@@ -1,0 +1,106 @@
+import { ConfigType, registerAs } from '@nestjs/config';
+import type { Env } from './env.schema';
+import { validateEnv } from './env.validation';
+
+let parsed: Env | undefined;
+
+/** The validated environment, parsed once per process (tests reset it with `resetConfigCache`). */
+export function loadEnv(): Env {
+  parsed ??= validateEnv(process.env);
+  return parsed;
+}
+
+export function resetConfigCache(): void {
+  parsed = undefined;
+}
+
+const ids = (list?: string) =>
+  (list ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
+
+export const httpConfig = registerAs('http', () => {
+  const env = loadEnv();
+  return { host: env.HOST, port: env.PORT, metricsToken: env.METRICS_TOKEN };
+});
+
+export const telegramConfig = registerAs('telegram', () => {
+  const env = loadEnv();
+  return {
+    token: env.TELEGRAM_BOT_TOKEN,
+    apiRoot: env.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
+    mode: env.BOT_MODE,
+    adminIds: ids(env.ADMIN_USER_ID),
+    pollingTimeoutSec: env.POLLING_TIMEOUT,
+    readLatencySec: env.READ_LATENCY,
+    pollingLimit: env.POLLING_LIMIT,
+    allowedUpdates: ['message', 'callback_query'] as const,
+    webhookUrl: env.WEBHOOK_URL,
+    webhookSecret: env.WEBHOOK_SECRET,
+    webhookMaxConnections: env.WEBHOOK_MAX_CONNECTIONS,
+    dispatchConcurrency: env.DISPATCH_CONCURRENCY,
+    updateTimeoutMs: env.UPDATE_TIMEOUT_MS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    apiTimeoutMs: env.API_TIMEOUT_MS,
+    outbound: {
+      globalPerSecond: env.OUTBOUND_GLOBAL_PER_SECOND,
+      chatPerSecond: env.OUTBOUND_CHAT_PER_SECOND,
+      groupPerMinute: env.OUTBOUND_GROUP_PER_MINUTE,
+    },
+  };
+});
+
+export const databaseConfig = registerAs('database', () => {
+  const env = loadEnv();
+  return {
+    url: env.DATABASE_URL,
+    dataDir: env.DATA_DIR,
+    applicationName: env.DB_APPLICATION_NAME,
+    poolMax: env.DB_POOL_MAX,
+    idleTimeoutMs: env.DB_IDLE_TIMEOUT_MS,
+    queryTimeoutMs: env.DB_QUERY_TIMEOUT_MS,
+    connectRetries: env.DB_CONNECT_RETRIES,
+    migrationsRun: env.DB_MIGRATIONS_RUN,
+  };
+});
+
+export const cacheConfig = registerAs('cache', () => {
+  const env = loadEnv();
+  return { ttlSec: env.CACHE_TTL, max: env.CACHE_MAX, redisUrl: env.REDIS_URL };
+});
+
+export const rateLimitConfig = registerAs('rateLimit', () => {
+  const env = loadEnv();
+  return { limit: env.RATE_LIMIT, windowSec: env.RATE_LIMIT_WINDOW, redisUrl: env.REDIS_URL };
+});
+
+export const batchConfig = registerAs('batch', () => {
+  const env = loadEnv();
+  return {
+    size: env.BATCH_SIZE,
+    flushIntervalMs: env.BATCH_FLUSH_INTERVAL_MS,
+    maxPending: env.BATCH_MAX_PENDING,
+  };
+});
+
+export const logConfig = registerAs('log', () => ({ level: loadEnv().LOG_LEVEL }));
+
+export type HttpConfig = ConfigType<typeof httpConfig>;
+export type TelegramConfig = ConfigType<typeof telegramConfig>;
+export type DatabaseConfig = ConfigType<typeof databaseConfig>;
+export type CacheConfig = ConfigType<typeof cacheConfig>;
+export type RateLimitConfig = ConfigType<typeof rateLimitConfig>;
+export type BatchConfig = ConfigType<typeof batchConfig>;
+export type LogConfig = ConfigType<typeof logConfig>;
+
+export const allConfigs = [
+  httpConfig,
+  telegramConfig,
+  databaseConfig,
+  cacheConfig,
+  rateLimitConfig,
+  batchConfig,
+  logConfig,
+];

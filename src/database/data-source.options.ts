@@ -1,0 +1,56 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { PGliteDriver } from 'typeorm-pglite';
+import type { DatabaseConfig } from '../config/app.config';
+import { MessageEntity } from '../messages/message.entity';
+import { UserEntity } from '../users/user.entity';
+import { DeadLetterEntity } from './dead-letter.entity';
+import { InitialSchema1764432000000 } from './migrations/1764432000000-InitialSchema';
+
+export const entities = [UserEntity, MessageEntity, DeadLetterEntity];
+export const migrations = [InitialSchema1764432000000];
+
+/** How the connections are managed, reported by /db-status. */
+export type PoolStrategy = 'null-pool' | 'embedded';
+
+export function poolStrategy(config: DatabaseConfig): PoolStrategy {
+  return config.url ? 'null-pool' : 'embedded';
+}
+
+/**
+ * PostgreSQL as a "null pool": connections open for a query or a flush and close about
+ * `idleTimeoutMs` after the last one (pg's `idleTimeoutMillis: 0` would mean *never* close).
+ * Without DATABASE_URL the same schema runs on PGlite, in-process, persisted under DATA_DIR.
+ */
+export function buildDataSourceOptions(config: DatabaseConfig): DataSourceOptions {
+  const common = {
+    type: 'postgres' as const,
+    entities,
+    migrations,
+    migrationsRun: false,
+    synchronize: false,
+    logging: ['error' as const],
+  };
+  if (!config.url) {
+    const dataDir = resolve(config.dataDir, 'pglite');
+    mkdirSync(dataDir, { recursive: true });
+    return { ...common, driver: new PGliteDriver({ dataDir }).driver };
+  }
+  return {
+    ...common,
+    url: config.url,
+    applicationName: config.applicationName,
+    connectTimeoutMS: 30_000,
+    poolSize: config.poolMax,
+    extra: {
+      min: 0,
+      max: config.poolMax,
+      idleTimeoutMillis: config.idleTimeoutMs,
+      allowExitOnIdle: true,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 600_000,
+      query_timeout: config.queryTimeoutMs,
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { Global, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { databaseConfig, type DatabaseConfig } from '../config/app.config';
+import { createDataSource } from './data-source.factory';
+import { buildDataSourceOptions } from './data-source.options';
+import { DatabaseHealthIndicator } from './database.health';
+
+/** The one DataSource of the app (null-pool PostgreSQL or embedded PGlite) and its health. */
+@Global()
+@Module({
+  imports: [
+    TerminusModule,
+    TypeOrmModule.forRootAsync({
+      inject: [databaseConfig.KEY],
+      useFactory: (config: DatabaseConfig) => ({
+        ...buildDataSourceOptions(config),
+        // Our factory retries with backoff; Nest's own retry loop (fixed delay) is switched off.
+        retryAttempts: 0,
+      }),
+      dataSourceFactory: (options) => createDataSource(options!, databaseConfig()),
+    }),
+  ],
+  providers: [DatabaseHealthIndicator],
+  exports: [DatabaseHealthIndicator],
+})
+export class DatabaseModule {}

@@ -1,0 +1,38 @@
+import { existsSync } from 'node:fs';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { loadEnv } from './config/app.config';
+import { ConfigValidationError } from './config/env.validation';
+import { scrubSecrets } from './logging/secrets';
+
+export async function createApp(): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: '100kb' });
+  app.enableShutdownHooks();
+  return app;
+}
+
+async function bootstrap(): Promise<void> {
+  // A local .env is convenient in development; real environment variables always win.
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const env = loadEnv();
+  const app = await createApp();
+  await app.listen(env.PORT, env.HOST);
+}
+
+if (require.main === module) {
+  bootstrap().catch((error: unknown) => {
+    const reason =
+      error instanceof ConfigValidationError
+        ? `${error.message}. See README.md#configuration.`
+        : `Boot failed: ${error instanceof Error ? error.message : String(error)}`;
+    process.stderr.write(`${scrubSecrets(reason)}\n`);
+    process.exit(1);
+  });
+}

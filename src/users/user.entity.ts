@@ -1,0 +1,30 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintToNumber } from '../database/bigint.transformer';
+
+/** A Telegram user who has talked to the bot. */
+@Entity({ name: 'users' })
+export class UserEntity {
+  @PrimaryColumn({ type: 'bigint', transformer: bigintToNumber })
+  id: number;
+
+  @Column({ type: 'text', nullable: true })
+  username: string | null;
+
+  @Column({ name: 'first_name', type: 'text', nullable: true })
+  firstName: string | null;
+
+  @Column({ name: 'last_name', type: 'text', nullable: true })
+  lastName: string | null;
+
+  @Column({ name: 'language_code', type: 'text', nullable: true })
+  languageCode: string | null;
+
+  @Column({ name: 'first_seen_at', type: 'timestamptz' })
+  firstSeenAt: Date;
+
+  @Column({ name: 'last_seen_at', type: 'timestamptz' })
+  lastSeenAt: Date;
+
+  @Column({ name: 'message_count', type: 'integer', default: 0 })
+  messageCount: number;
+}
