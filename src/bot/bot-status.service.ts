@@ -1,0 +1,16 @@
+import { Injectable } from '@nestjs/common';
+
+/** What the update intake is doing right now, for readiness probes and /bot-optimization. */
+@Injectable()
+export class BotStatusService {
+  /** Polling loop running without a persistent error, or webhook registered. */
+  intakeRunning = false;
+  /** Set when shutdown begins: readiness goes false and no new update is accepted. */
+  draining = false;
+  /** Why the intake is not running (never contains the token). */
+  lastIntakeError: string | null = null;
+
+  get ready(): boolean {
+    return this.intakeRunning && !this.draining;
+  }
+}
