@@ -1,0 +1,91 @@
+/** Typed factories for the updates Telegram sends, as the fake Bot API serves them. */
+
+export interface TgUser {
+  id: number;
+  is_bot: boolean;
+  first_name: string;
+  last_name?: string;
+  username?: string;
+  language_code?: string;
+}
+
+export interface TgChat {
+  id: number;
+  type: 'private' | 'group' | 'supergroup' | 'channel';
+  title?: string;
+  first_name?: string;
+}
+
+export interface TgMessage {
+  message_id: number;
+  date: number;
+  chat: TgChat;
+  from?: TgUser;
+  text?: string;
+  entities?: { type: string; offset: number; length: number }[];
+  [key: string]: unknown;
+}
+
+export interface TgUpdate {
+  update_id: number;
+  message?: TgMessage;
+  callback_query?: { id: string; from: TgUser; data?: string; message?: TgMessage; chat_instance: string };
+  [key: string]: unknown;
+}
+
+let nextMessageId = 1;
+
+export function user(id: number, overrides: Partial<TgUser> = {}): TgUser {
+  return { id, is_bot: false, first_name: `User${id}`, username: `user${id}`, language_code: 'en', ...overrides };
+}
+
+export function privateChat(id: number): TgChat {
+  return { id, type: 'private', first_name: `User${id}` };
+}
+
+export function groupChat(id: number): TgChat {
+  return { id, type: 'supergroup', title: `Group ${id}` };
+}
+
+/** A text message; a leading `/command` gets a bot_command entity like Telegram adds. */
+export function textMessage(
+  userId: number,
+  text: string,
+  options: { chat?: TgChat; from?: TgUser | null } = {},
+): Omit<TgUpdate, 'update_id'> {
+  const command = /^\/\S+/.exec(text);
+  const message: TgMessage = {
+    message_id: nextMessageId++,
+    date: Math.floor(Date.now() / 1000),
+    chat: options.chat ?? privateChat(userId),
+    text,
+    ...(command ? { entities: [{ type: 'bot_command', offset: 0, length: command[0].length }] } : {}),
+  };
+  if (options.from !== null) message.from = options.from ?? user(userId);
+  return { message };
+}
+
+/** A non-text message (a sticker), which the bot must handle without crashing. */
+export function stickerMessage(userId: number): Omit<TgUpdate, 'update_id'> {
+  return {
+    message: {
+      message_id: nextMessageId++,
+      date: Math.floor(Date.now() / 1000),
+      chat: privateChat(userId),
+      from: user(userId),
+      sticker: { file_id: 'x', file_unique_id: 'y', width: 1, height: 1, is_animated: false, is_video: false, type: 'regular' },
+    },
+  };
+}
+
+export function callbackQuery(userId: number, data: string, messageId = 1): Omit<TgUpdate, 'update_id'> {
+  return {
+    callback_query: {
+      id: `cb${nextMessageId++}`,
+      from: user(userId),
+      data,
+      chat_instance: `ci${userId}`,
+      message: { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: privateChat(userId), text: 'menu' },
+    },
+  };
+}
