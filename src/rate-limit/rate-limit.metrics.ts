@@ -1,0 +1,51 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** Rate-limit counters, read by /bot-optimization and scraped by Prometheus. */
+export class RateLimitMetrics {
+  readonly limited: Counter;
+  readonly notices: Counter;
+  readonly storageErrors: Counter;
+  /** user id → when their block ends (ms epoch); pruned whenever the gauge is read. */
+  private readonly limitedUntil = new Map<number, number>();
+
+  constructor(registry: Registry, now: () => number = Date.now) {
+    this.limited = new Counter({
+      name: 'telegram_bot_rate_limited_total',
+      help: 'Updates dropped because their user was over the rate limit',
+      registers: [registry],
+    });
+    this.notices = new Counter({
+      name: 'telegram_bot_rate_limit_notices_total',
+      help: '"Slow down" notices sent (at most one per user per window)',
+      registers: [registry],
+    });
+    this.storageErrors = new Counter({
+      name: 'telegram_bot_rate_limit_storage_errors_total',
+      help: 'Rate-limit storage failures (the update was let through: fail open)',
+      registers: [registry],
+    });
+    const limitedUntil = this.limitedUntil;
+    new Gauge({
+      name: 'telegram_bot_rate_limited_users',
+      help: 'Distinct users currently over the rate limit (seen by this process, block not yet expired)',
+      registers: [registry],
+      collect() {
+        const t = now();
+        for (const [user, until] of limitedUntil) if (until <= t) limitedUntil.delete(user);
+        this.set(limitedUntil.size);
+      },
+    });
+  }
+
+  /** Records a dropped update of `userId`, blocked for `retryAfterMs` more. */
+  recordLimited(userId: number, retryAfterMs: number, now: number): void {
+    this.limited.inc();
+    this.limitedUntil.set(userId, now + retryAfterMs);
+  }
+
+  /** Distinct users currently limited (same value as the gauge). */
+  limitedUsers(now: number): number {
+    for (const [user, until] of this.limitedUntil) if (until <= now) this.limitedUntil.delete(user);
+    return this.limitedUntil.size;
+  }
+}

@@ -1,0 +1,123 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { Registry } from 'prom-client';
+import type { Context, Middleware } from 'telegraf';
+import { withTimeout } from '../common/timeout';
+import {
+  rateLimitConfig,
+  telegramConfig,
+  type RateLimitConfig,
+  type TelegramConfig,
+} from '../config/app.config';
+import { InjectMetricsRegistry } from '../metrics/metrics.registry';
+import { RateLimitMetrics } from './rate-limit.metrics';
+import { RATE_LIMIT_STORAGE } from './rate-limit.storage';
+
+/** What the limiter decided for one update. */
+export type RateLimitDecision =
+  { allowed: true } | { allowed: false; retryAfterSec: number; notify: boolean };
+
+const HITS = 'rate-limit';
+const NOTICES = 'rate-limit-notice';
+/** A storage round trip slower than this counts as a failure (fail open). */
+const STORAGE_TIMEOUT_MS = 1000;
+/** At most one "storage down" warning per this interval, so an outage does not flood the log. */
+const WARN_EVERY_MS = 30_000;
+
+export const slowDownText = (retryAfterSec: number) => `Slow down: try again in ${retryAfterSec} s`;
+
+/**
+ * Per-user limit (RATE_LIMIT updates per RATE_LIMIT_WINDOW seconds) on @nestjs/throttler storage.
+ * Exceeding the limit blocks the user for one full window; updates during the block are dropped and
+ * the user gets one notice per block. A storage failure lets updates through (fail open).
+ */
+@Injectable()
+export class RateLimitService {
+  private readonly logger = new Logger(RateLimitService.name);
+  private readonly metrics: RateLimitMetrics;
+  private readonly admins: ReadonlySet<number>;
+  private readonly windowMs: number;
+  private lastWarnAt = -Infinity;
+
+  constructor(
+    @Inject(RATE_LIMIT_STORAGE) private readonly storage: ThrottlerStorage,
+    @Inject(rateLimitConfig.KEY) private readonly config: RateLimitConfig,
+    @Inject(telegramConfig.KEY) telegram: TelegramConfig,
+    @InjectMetricsRegistry() registry: Registry,
+  ) {
+    this.metrics = new RateLimitMetrics(registry);
+    this.admins = new Set(telegram.adminIds);
+    this.windowMs = config.windowSec * 1000;
+  }
+
+  /** Counts one update of `userId` and decides whether it may be processed. Never throws. */
+  async check(userId: number): Promise<RateLimitDecision> {
+    if (this.admins.has(userId)) return { allowed: true };
+    const key = `tg-user:${userId}`;
+    try {
+      // blockDuration = one window: the same semantics in memory and in Redis (see README of the module).
+      const hit = await this.increment(key, this.config.limit, HITS);
+      if (!hit.isBlocked) return { allowed: true };
+      const retryAfterSec = Math.max(1, hit.timeToBlockExpire);
+      this.metrics.recordLimited(userId, retryAfterSec * 1000, Date.now());
+      const notice = await this.increment(key, 1, NOTICES);
+      return { allowed: false, retryAfterSec, notify: !notice.isBlocked };
+    } catch (error) {
+      this.metrics.storageErrors.inc();
+      const now = Date.now();
+      if (now - this.lastWarnAt >= WARN_EVERY_MS) {
+        this.lastWarnAt = now;
+        this.logger.warn(
+          `rate-limit storage failed, letting updates through: ${(error as Error).message}`,
+        );
+      }
+      return { allowed: true };
+    }
+  }
+
+  /** Distinct users currently over the limit, for /bot-optimization. */
+  limitedUsers(): number {
+    return this.metrics.limitedUsers(Date.now());
+  }
+
+  /**
+   * Telegraf middleware for every update: over the limit, the update is not passed on and the user
+   * gets at most one notice per window (a callback query is answered with it instead). Admins
+   * (ADMIN_USER_ID) are exempt; updates without a sender pass.
+   */
+  middleware(): Middleware<Context> {
+    return async (ctx, next) => {
+      const userId = ctx.from?.id;
+      if (userId === undefined) return next();
+      const decision = await this.check(userId);
+      if (decision.allowed) return next();
+      if (decision.notify) await this.notify(ctx, decision.retryAfterSec);
+    };
+  }
+
+  private async notify(ctx: Context, retryAfterSec: number): Promise<void> {
+    const text = slowDownText(retryAfterSec);
+    try {
+      if (ctx.callbackQuery) {
+        await ctx.answerCbQuery(text);
+      } else if (ctx.chat) {
+        await ctx.telegram.sendMessage(ctx.chat.id, text);
+      } else {
+        return;
+      }
+      this.metrics.notices.inc();
+    } catch (error) {
+      this.logger.warn(
+        `rate-limit notice not delivered (update ${ctx.update.update_id}): ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private increment(key: string, limit: number, name: string) {
+    return withTimeout(
+      this.storage.increment(key, this.windowMs, limit, this.windowMs, name),
+      STORAGE_TIMEOUT_MS,
+      'rate-limit storage',
+    );
+  }
+}
