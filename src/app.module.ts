@@ -4,8 +4,16 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsRegistryModule } from './metrics/metrics-registry.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 @Module({
-  imports: [AppConfigModule, LoggingModule, MetricsRegistryModule, DatabaseModule, HealthModule],
+  imports: [
+    AppConfigModule,
+    LoggingModule,
+    MetricsRegistryModule,
+    DatabaseModule,
+    HealthModule,
+    MetricsModule,
+  ],
 })
 export class AppModule {}

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { databaseConfig, type DatabaseConfig } from '../config/app.config';
 import { createDataSource } from './data-source.factory';
 import { buildDataSourceOptions } from './data-source.options';
+import { DatabaseStatusService } from './database-status.service';
 import { DatabaseHealthIndicator } from './database.health';
 
 /** The one DataSource of the app (null-pool PostgreSQL or embedded PGlite) and its health. */
@@ -21,7 +22,7 @@ import { DatabaseHealthIndicator } from './database.health';
       dataSourceFactory: (options) => createDataSource(options!, databaseConfig()),
     }),
   ],
-  providers: [DatabaseHealthIndicator],
-  exports: [DatabaseHealthIndicator],
+  providers: [DatabaseHealthIndicator, DatabaseStatusService],
+  exports: [DatabaseHealthIndicator, DatabaseStatusService],
 })
 export class DatabaseModule {}

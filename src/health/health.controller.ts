@@ -1,23 +1,26 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, MemoryHealthIndicator } from '@nestjs/terminus';
+import { BotHealthIndicator } from '../bot/bot.health';
 import { DatabaseHealthIndicator } from '../database/database.health';
 
 const HEAP_LIMIT_BYTES = 512 * 1024 * 1024;
+const DB_PING_TIMEOUT_MS = 3000;
 
-/** Probes for load balancers and Kubernetes. */
+/** Probes for load balancers and Kubernetes; always open, even when METRICS_TOKEN is set. */
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: DatabaseHealthIndicator,
     private readonly memory: MemoryHealthIndicator,
+    private readonly bot: BotHealthIndicator,
   ) {}
 
   @Get()
   @HealthCheck()
   check() {
     return this.health.check([
-      () => this.database.isHealthy('database'),
+      () => this.database.isHealthy('database', DB_PING_TIMEOUT_MS),
       () => this.memory.checkHeap('memory_heap', HEAP_LIMIT_BYTES),
     ]);
   }
@@ -26,5 +29,15 @@ export class HealthController {
   @Get('live')
   live() {
     return { status: 'ok', uptimeSec: Math.round(process.uptime()) };
+  }
+
+  /** Readiness: the database answers and updates are flowing; 503 while draining or degraded. */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => this.database.isHealthy('database', DB_PING_TIMEOUT_MS),
+      () => this.bot.isReady('bot'),
+    ]);
   }
 }
