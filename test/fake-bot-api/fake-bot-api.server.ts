@@ -37,6 +37,8 @@ export class FakeBotApi extends EventEmitter {
   /** Parameters of every getUpdates, for asserting offset/limit/timeout. */
   readonly polls: { offset?: number; limit?: number; timeout?: number; allowed_updates?: string[] }[] = [];
   latencyMs = 0;
+  /** Extra latency for calls addressed to one chat, to make one chat slow. */
+  readonly chatLatencyMs = new Map<number, number>();
   floodLimits: { globalPerSecond: number; chatPerSecond: number } | null = null;
   readonly blockedChats = new Set<number>();
   allowedUpdates: string[] = [];
@@ -143,6 +145,8 @@ export class FakeBotApi extends EventEmitter {
     if (token !== this.token) return send(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
     const payload = parsePayload(body, req.headers['content-type']);
     if (this.latencyMs > 0 && method !== 'getUpdates') await delay(this.latencyMs);
+    const chatDelay = this.chatLatencyMs.get(Number(payload.chat_id));
+    if (chatDelay) await delay(chatDelay);
 
     const fault = this.faults.get(method)?.shift();
     if (fault?.destroy) {

@@ -1,0 +1,89 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { Registry } from 'prom-client';
+import { BatchService } from '../../batch/batch.service';
+import { telegramConfig, type TelegramConfig } from '../../config/app.config';
+import { MessagesService } from '../../messages/messages.service';
+import { InjectMetricsRegistry } from '../../metrics/metrics.registry';
+import { RegistryReader } from '../../metrics/registry-reader';
+import { BroadcastService } from '../../outbound/broadcast.service';
+import { UsersService } from '../../users/users.service';
+
+export interface BotStats {
+  users: number;
+  messages: number;
+  cacheHitRatio: number | null;
+  rateLimited: number;
+  pendingWrites: number;
+  outboundQueued: number;
+}
+
+/** Admin tools: who is an admin, live statistics, broadcasts running in the background. */
+@Injectable()
+export class AdminService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(AdminService.name);
+  private readonly admins: Set<number>;
+  private readonly metrics: RegistryReader;
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    @Inject(telegramConfig.KEY) config: TelegramConfig,
+    @InjectMetricsRegistry() registry: Registry,
+    private readonly users: UsersService,
+    private readonly messages: MessagesService,
+    private readonly batch: BatchService,
+    private readonly broadcasts: BroadcastService,
+  ) {
+    this.admins = new Set(config.adminIds);
+    this.metrics = new RegistryReader(registry);
+  }
+
+  isAdmin(userId: number | undefined): boolean {
+    return userId !== undefined && this.admins.has(userId);
+  }
+
+  async stats(): Promise<BotStats> {
+    const [users, messages, hits, misses, rateLimited, pendingWrites, outboundQueued] = await Promise.all([
+      this.users.count(),
+      this.messages.count(),
+      this.metrics.sum('telegram_bot_cache_hits_total'),
+      this.metrics.sum('telegram_bot_cache_misses_total'),
+      this.metrics.sum('telegram_bot_rate_limited_total'),
+      this.metrics.sum('telegram_bot_batch_pending_rows'),
+      this.metrics.sum('telegram_bot_outbound_queued'),
+    ]);
+    const reads = (hits ?? 0) + (misses ?? 0);
+    return {
+      users,
+      messages,
+      cacheHitRatio: reads ? (hits ?? 0) / reads : null,
+      rateLimited: rateLimited ?? 0,
+      pendingWrites: pendingWrites ?? 0,
+      outboundQueued: outboundQueued ?? 0,
+    };
+  }
+
+  /**
+   * Starts a broadcast to every user and returns the recipient count at once; `report` receives
+   * the result. It runs outside the update so the admin's chat is not blocked for minutes.
+   */
+  async startBroadcast(text: string, report: (r: { sent: number; failed: number; blocked: number }) => Promise<unknown>): Promise<number> {
+    await this.batch.durable();
+    const recipients = await this.users.count();
+    const job = this.broadcasts
+      .broadcast(text, this.users.allIds())
+      .then(report)
+      .then(() => undefined)
+      .catch((error: unknown) => this.logger.error(`broadcast failed: ${(error as Error).message}`))
+      .finally(() => this.running.delete(job));
+    this.running.add(job);
+    return recipients;
+  }
+
+  /** A broadcast in progress is given the shutdown grace to finish; what it did not send is logged. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.running.size) {
+      this.logger.warn(`waiting for ${this.running.size} broadcast(s) to finish`);
+      await Promise.race([Promise.all(this.running), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    }
+  }
+}

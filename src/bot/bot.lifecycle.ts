@@ -1,0 +1,93 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { Agent } from 'node:http';
+import { InjectBot } from 'nestjs-telegraf';
+import { TelegramError, type Context, type Telegraf } from 'telegraf';
+import { BatchService } from '../batch/batch.service';
+import { telegramConfig, type TelegramConfig } from '../config/app.config';
+import { OutboundService } from '../outbound/outbound.service';
+import { BotStatusService } from './bot-status.service';
+import { UpdateDispatcher } from './dispatch/update-dispatcher';
+import { BotTokenRejectedError, PollingUpdateSource } from './intake/polling.update-source';
+import { prepareTelegram, TELEGRAM_AGENT } from './transport/telegram-transport';
+
+/**
+ * Starts the intake once the app (database included) is up, and drains in order on SIGTERM:
+ * readiness off, long poll aborted, handlers finished, write buffers flushed, offset confirmed.
+ * Draining happens in beforeApplicationShutdown because TypeORM closes the DataSource in
+ * onApplicationShutdown.
+ */
+@Injectable()
+export class BotLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(BotLifecycle.name);
+
+  constructor(
+    @InjectBot() private readonly bot: Telegraf<Context>,
+    @Inject(telegramConfig.KEY) private readonly config: TelegramConfig,
+    private readonly polling: PollingUpdateSource,
+    private readonly dispatcher: UpdateDispatcher,
+    private readonly batch: BatchService,
+    private readonly status: BotStatusService,
+    @Inject(TELEGRAM_AGENT) private readonly agent: Agent,
+    private readonly outbound: OutboundService,
+  ) {}
+
+  onModuleInit(): void {
+    // The bot's own client (getUpdates, getMe, broadcasts) gets the keep-alive agent and governor.
+    prepareTelegram(this.bot.telegram, this.agent, this.outbound);
+    // Telegraf's default error handler sets process.exitCode = 1 and prints ctx.update; the
+    // dispatcher reports failures itself, so errors just propagate to it.
+    this.bot.catch((error) => {
+      throw error;
+    });
+    // nestjs-telegraf calls bot.stop() at shutdown, which throws "Bot is not running!" when the
+    // bot was never launch()ed (we feed it ourselves).
+    const stop = this.bot.stop.bind(this.bot);
+    this.bot.stop = (reason?: string) => {
+      try {
+        stop(reason);
+      } catch {
+        // never launched: nothing to stop
+      }
+    };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      this.bot.botInfo = await this.bot.telegram.getMe();
+    } catch (error) {
+      if (error instanceof TelegramError && error.code === 401) throw new BotTokenRejectedError();
+      // Telegram unreachable at boot: the poll loop retries with backoff; botInfo is fetched lazily.
+      this.logger.warn(`getMe failed at boot (${(error as Error).message}); continuing`);
+    }
+    if (this.config.mode === 'polling') {
+      // A webhook left from an earlier deployment would make every poll fail with 409.
+      await this.bot.telegram
+        .deleteWebhook({ drop_pending_updates: false })
+        .catch((error: Error) => this.logger.warn(`deleteWebhook failed: ${error.message}`));
+      this.polling.start();
+      this.logger.log(
+        `Polling @${this.bot.botInfo?.username ?? '?'} (timeout ${this.config.pollingTimeoutSec} s, limit ${this.config.pollingLimit}, concurrency ${this.config.dispatchConcurrency})`,
+      );
+    }
+  }
+
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    const deadline = Date.now() + this.config.shutdownTimeoutMs;
+    this.status.draining = true;
+    this.logger.log(`Draining (${signal ?? 'shutdown'})`);
+    await this.polling.stop();
+    const left = await this.dispatcher.drain(Math.max(0, deadline - Date.now() - 2000));
+    if (left) this.logger.warn(`${left} update(s) still running at the drain deadline; they stay unconfirmed`);
+    const { unwritten } = await this.batch.drain(Math.max(500, deadline - Date.now()));
+    if (unwritten) this.logger.error(`${unwritten} buffered row(s) could not be written before shutdown`);
+    else if (this.config.mode === 'polling') await this.polling.confirmOffset();
+    this.logger.log('Drained');
+  }
+}

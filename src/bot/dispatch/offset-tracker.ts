@@ -1,0 +1,62 @@
+/**
+ * Which offset may be confirmed to Telegram: everything below the oldest update that is not finished
+ * (handled and durable). Confirming more would let a crash lose updates Telegram considers delivered.
+ */
+export class OffsetTracker {
+  private readonly unfinished = new Set<number>();
+  private highest = -1;
+  private waiters: (() => void)[] = [];
+  private lastOffset = 0;
+
+  /** The offset to send with the next getUpdates (0 before any update was seen). */
+  get offset(): number {
+    if (this.highest < 0) return 0;
+    let min = Infinity;
+    for (const id of this.unfinished) if (id < min) min = id;
+    return min === Infinity ? this.highest + 1 : min;
+  }
+
+  get pending(): number {
+    return this.unfinished.size;
+  }
+
+  isUnfinished(updateId: number): boolean {
+    return this.unfinished.has(updateId);
+  }
+
+  accept(updateId: number): void {
+    this.unfinished.add(updateId);
+    if (updateId > this.highest) this.highest = updateId;
+  }
+
+  /** Marks an id seen but never processed (a duplicate) so the offset can move past it. */
+  skip(updateId: number): void {
+    if (updateId > this.highest) this.highest = updateId;
+  }
+
+  finish(updateId: number): void {
+    this.unfinished.delete(updateId);
+    const offset = this.offset;
+    if (offset !== this.lastOffset) {
+      this.lastOffset = offset;
+      const waiters = this.waiters;
+      this.waiters = [];
+      waiters.forEach((wake) => wake());
+    }
+  }
+
+  /** Resolves when the confirmable offset moves (some oldest update finished) or `signal` aborts. */
+  whenOffsetAdvances(signal?: AbortSignal): Promise<void> {
+    this.lastOffset = this.offset;
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      this.waiters.push(resolve);
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+
+  /** Resolves when nothing is unfinished. */
+  async whenIdle(signal?: AbortSignal): Promise<void> {
+    while (this.unfinished.size > 0 && !signal?.aborted) await this.whenOffsetAdvances(signal);
+  }
+}

@@ -1,0 +1,145 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectBot } from 'nestjs-telegraf';
+import type { Context, Telegraf } from 'telegraf';
+import type { Update } from 'telegraf/types';
+import { TimeoutError, withTimeout } from '../../common/timeout';
+import { telegramConfig, type TelegramConfig } from '../../config/app.config';
+import { BotMetrics } from '../bot.metrics';
+import { chatIdOf, chatKeyOf } from './chat-key';
+
+/** The fixed text a user sees when their update failed; never the error itself. */
+export const FAILURE_REPLY = 'Sorry, something went wrong on our side. Please try again in a moment.';
+
+interface Job {
+  update: Update;
+  done: () => void;
+}
+
+/**
+ * Runs updates through Telegraf with bounded concurrency across chats and strict order within one
+ * chat, so a slow chat never holds up the others. Each update has a deadline after which it counts
+ * as failed and its chat moves on. Written by hand: Telegraf runs a batch with Promise.all (no
+ * per-chat order) and grammY's runner is tied to grammY's bot object.
+ */
+@Injectable()
+export class UpdateDispatcher {
+  private readonly logger = new Logger(UpdateDispatcher.name);
+  private readonly queues = new Map<string, Job[]>();
+  private readonly waitingChats: string[] = [];
+  private runningChats = 0;
+  private queued = 0;
+  private roomWaiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+  readonly concurrency: number;
+  /** Updates held (running or waiting) before intake pauses. */
+  readonly capacity: number;
+
+  constructor(
+    @InjectBot() private readonly bot: Telegraf<Context>,
+    @Inject(telegramConfig.KEY) private readonly config: TelegramConfig,
+    private readonly metrics: BotMetrics,
+  ) {
+    this.concurrency = config.dispatchConcurrency;
+    this.capacity = Math.max(config.dispatchConcurrency * 4, config.pollingLimit * 2);
+  }
+
+  get size(): number {
+    return this.queued;
+  }
+
+  get hasRoom(): boolean {
+    return this.queued < this.capacity;
+  }
+
+  /** Resolves when the update has been handled, failed or timed out; never rejects. */
+  dispatch(update: Update): Promise<void> {
+    return new Promise((done) => {
+      const key = chatKeyOf(update);
+      this.queued++;
+      this.metrics.inFlight.set(this.queued);
+      const queue = this.queues.get(key);
+      if (queue) return queue.push({ update, done });
+      this.queues.set(key, [{ update, done }]);
+      if (this.runningChats < this.concurrency) this.runChat(key);
+      else this.waitingChats.push(key);
+    });
+  }
+
+  whenRoom(signal?: AbortSignal): Promise<void> {
+    if (this.hasRoom || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.roomWaiters.push(resolve);
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+
+  /** Resolves when every dispatched update is done, or after `timeoutMs`. Returns how many are left. */
+  async drain(timeoutMs: number): Promise<number> {
+    if (this.queued > 0) {
+      const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      await withTimeout(idle, timeoutMs, 'dispatcher drain').catch(() => undefined);
+    }
+    return this.queued;
+  }
+
+  private runChat(key: string): void {
+    this.runningChats++;
+    void this.processChat(key);
+  }
+
+  private async processChat(key: string): Promise<void> {
+    const queue = this.queues.get(key)!;
+    while (queue.length > 0) {
+      const job = queue[0];
+      await this.handle(job.update);
+      queue.shift();
+      this.queued--;
+      this.metrics.inFlight.set(this.queued);
+      job.done();
+      this.notify();
+    }
+    this.queues.delete(key);
+    this.runningChats--;
+    const next = this.waitingChats.shift();
+    if (next !== undefined) this.runChat(next);
+  }
+
+  private async handle(update: Update): Promise<void> {
+    const stopTimer = this.metrics.handlerDuration.startTimer();
+    try {
+      await withTimeout(this.bot.handleUpdate(update), this.config.updateTimeoutMs, `update ${update.update_id}`);
+      this.metrics.handled.inc();
+    } catch (error) {
+      this.metrics.failed.inc();
+      if (error instanceof TimeoutError) this.metrics.timedOut.inc();
+      const chatId = chatIdOf(update);
+      // Log the update id and cause only: ctx and bot objects carry the token.
+      this.logger.error(
+        { updateId: update.update_id, chatId, err: describe(error) },
+        `update ${update.update_id} failed: ${describe(error)}`,
+      );
+      if (chatId !== undefined) {
+        await this.bot.telegram.sendMessage(chatId, FAILURE_REPLY).catch(() => undefined);
+      }
+    } finally {
+      stopTimer();
+    }
+  }
+
+  private notify(): void {
+    if (this.hasRoom && this.roomWaiters.length) {
+      const waiters = this.roomWaiters;
+      this.roomWaiters = [];
+      waiters.forEach((wake) => wake());
+    }
+    if (this.queued === 0 && this.idleWaiters.length) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      waiters.forEach((wake) => wake());
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

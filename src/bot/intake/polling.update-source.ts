@@ -1,0 +1,155 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectBot } from 'nestjs-telegraf';
+import { TelegramError, type Context, type Telegraf } from 'telegraf';
+import type { Update } from 'telegraf/types';
+import { backoffDelay, sleep } from '../../common/backoff';
+import { withTimeout } from '../../common/timeout';
+import { telegramConfig, type TelegramConfig } from '../../config/app.config';
+import { BotStatusService } from '../bot-status.service';
+import { BotMetrics } from '../bot.metrics';
+import { UpdateIntake } from './update-intake';
+
+/** Raised when Telegram rejects the token: polling cannot continue until the config is fixed. */
+export class BotTokenRejectedError extends Error {
+  constructor() {
+    super('Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check the token from @BotFather');
+    this.name = 'BotTokenRejectedError';
+  }
+}
+
+/**
+ * Our own long-poll loop instead of Telegraf's launch(), which hard-codes a 50 s poll and a 500 s
+ * HTTP timeout, never sends `limit`, and waits for the slowest handler before polling again.
+ * Here the next poll starts as soon as the dispatcher has room, and the offset confirms only
+ * finished updates.
+ */
+@Injectable()
+export class PollingUpdateSource {
+  private readonly logger = new Logger(PollingUpdateSource.name);
+  private abort = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    @InjectBot() private readonly bot: Telegraf<Context>,
+    @Inject(telegramConfig.KEY) private readonly config: TelegramConfig,
+    private readonly intake: UpdateIntake,
+    private readonly status: BotStatusService,
+    private readonly metrics: BotMetrics,
+  ) {}
+
+  start(): void {
+    this.abort = new AbortController();
+    this.loop = this.run(this.abort.signal);
+  }
+
+  /** Aborts the long poll at once and waits for the loop to exit. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+  }
+
+  /** Confirms finished updates to Telegram (a final short poll with the current offset). */
+  async confirmOffset(): Promise<void> {
+    // Updates whose rows were just flushed finish a few microtasks later.
+    await withTimeout(this.intake.tracker.whenIdle(), 1000, 'offset settle').catch(() => undefined);
+    const offset = this.intake.tracker.offset;
+    if (offset === 0) return;
+    await this.bot.telegram
+      .callApi('getUpdates', { offset, limit: 1, timeout: 0, allowed_updates: [...this.config.allowedUpdates] } as any, {
+        signal: AbortSignal.timeout(this.config.apiTimeoutMs) as any, // Telegraf types a polyfill's AbortSignal
+      })
+      .catch((error: unknown) => this.logger.warn(`final offset confirmation failed: ${describe(error)}`));
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    let onlyKnown = false;
+    this.status.intakeRunning = true;
+    while (!signal.aborted) {
+      await this.intake.whenRoom(signal);
+      // Everything Telegram would return is already in flight: wait until the offset can move.
+      if (onlyKnown) await this.intake.tracker.whenOffsetAdvances(signal);
+      if (signal.aborted) break;
+      try {
+        const updates = await this.poll(signal);
+        this.metrics.polls.inc();
+        this.metrics.lastPoll.setToCurrentTime();
+        if (updates.length === 0) this.metrics.emptyPolls.inc();
+        const fresh = await this.intake.accept(updates);
+        onlyKnown = updates.length > 0 && fresh === 0;
+        failures = 0;
+        this.markHealthy();
+      } catch (error) {
+        if (signal.aborted) break;
+        if (error instanceof BotTokenRejectedError) {
+          this.fail(error.message);
+          this.logger.fatal(error.message);
+          return;
+        }
+        const delayMs = this.delayAfter(error, failures++);
+        await sleep(delayMs, signal);
+      }
+    }
+    this.status.intakeRunning = false;
+  }
+
+  private poll(signal: AbortSignal): Promise<Update[]> {
+    const { pollingTimeoutSec, readLatencySec, pollingLimit, allowedUpdates } = this.config;
+    const readTimeout = AbortSignal.timeout((pollingTimeoutSec + readLatencySec) * 1000);
+    return this.bot.telegram
+      .callApi(
+        'getUpdates',
+        {
+          offset: this.intake.tracker.offset,
+          limit: pollingLimit,
+          timeout: pollingTimeoutSec,
+          allowed_updates: [...allowedUpdates],
+        } as any,
+        { signal: AbortSignal.any([signal, readTimeout]) as any }, // Telegraf types a polyfill's AbortSignal
+      )
+      .catch((error: unknown) => {
+        if (error instanceof TelegramError && error.code === 401) throw new BotTokenRejectedError();
+        throw error;
+      }) as Promise<Update[]>;
+  }
+
+  /** How long to wait after a failed poll: retry_after on 429, backoff on 409, 5xx and network errors. */
+  private delayAfter(error: unknown, failures: number): number {
+    const backoff = backoffDelay(failures, { baseMs: 500, maxMs: 30_000 });
+    if (error instanceof TelegramError) {
+      if (error.code === 429) {
+        this.metrics.pollErrors.inc({ kind: 'rate_limited' });
+        const retryAfter = error.parameters?.retry_after ?? 1;
+        this.logger.warn(`getUpdates rate limited; retrying after ${retryAfter} s`);
+        return retryAfter * 1000;
+      }
+      if (error.code === 409) {
+        this.metrics.pollConflicts.inc();
+        this.metrics.pollErrors.inc({ kind: 'conflict' });
+        this.fail(`409 Conflict: ${error.description}`);
+        this.logger.warn(`getUpdates conflict (another poller or a webhook is set); retrying in ${backoff} ms`);
+        return backoff;
+      }
+      this.metrics.pollErrors.inc({ kind: error.code >= 500 ? 'server' : 'api' });
+    } else {
+      this.metrics.pollErrors.inc({ kind: 'network' });
+    }
+    if (failures >= 2) this.fail(describe(error));
+    this.logger.warn(`getUpdates failed (${describe(error)}); retrying in ${backoff} ms`);
+    return backoff;
+  }
+
+  private fail(reason: string): void {
+    this.status.intakeRunning = false;
+    this.status.lastIntakeError = reason;
+  }
+
+  private markHealthy(): void {
+    this.status.intakeRunning = true;
+    this.status.lastIntakeError = null;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

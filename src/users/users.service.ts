@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { User } from 'telegraf/types';
+import { Repository } from 'typeorm';
+import { BatchService } from '../batch/batch.service';
+import { BotCacheService } from '../cache/bot-cache.service';
+import { withDbRetry } from '../database/db-retry';
+import { UserEntity } from './user.entity';
+import { profileKey, type UserProfile } from './user-profile';
+
+const NAME_LIMIT = 256;
+const clip = (value?: string) => (value === undefined ? null : value.slice(0, NAME_LIMIT));
+
+/**
+ * Users: writes go through the write buffer; the cached profile is updated on every write, so a
+ * known user's message costs no database read and /me never shows a stale count.
+ */
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly batch: BatchService,
+    private readonly cache: BotCacheService,
+  ) {}
+
+  /** Records that `from` sent `messages` messages at `at`. */
+  async recordActivity(from: User, at: Date, messages = 1): Promise<void> {
+    this.batch.addUserActivity({
+      id: from.id,
+      username: clip(from.username),
+      firstName: clip(from.first_name),
+      lastName: clip(from.last_name),
+      languageCode: from.language_code?.slice(0, 16) ?? null,
+      seenAt: at,
+      messages,
+    });
+    // Only a profile already cached is updated; an uncached one is loaded (after a flush) by /me.
+    const cached = await this.cache.get<UserProfile>(profileKey(from.id));
+    if (cached) {
+      await this.cache.set<UserProfile>(profileKey(from.id), {
+        ...cached,
+        username: clip(from.username),
+        firstName: clip(from.first_name),
+        lastSeenAt: Math.max(cached.lastSeenAt, at.getTime()),
+        messageCount: cached.messageCount + messages,
+      });
+    }
+  }
+
+  /** The profile from cache, or from the database once this user's buffered writes are durable. */
+  async profile(userId: number): Promise<UserProfile | null> {
+    return this.cache.getOrLoad(profileKey(userId), async () => {
+      await this.batch.durable();
+      const row = await withDbRetry(() => this.users.findOneBy({ id: userId }), { label: 'load profile' });
+      return row ? toProfile(row) : null;
+    });
+  }
+
+  count(): Promise<number> {
+    return withDbRetry(() => this.users.count(), { label: 'count users' });
+  }
+
+  /** Every user id, in pages, for broadcasts. */
+  async *allIds(pageSize = 1000): AsyncGenerator<number> {
+    let after = -1;
+    for (;;) {
+      const rows: { id: string }[] = await withDbRetry(
+        () => this.users.query('SELECT id FROM users WHERE id > $1 ORDER BY id LIMIT $2', [after, pageSize]),
+        { label: 'page user ids' },
+      );
+      for (const row of rows) yield Number(row.id);
+      if (rows.length < pageSize) return;
+      after = Number(rows[rows.length - 1].id);
+    }
+  }
+}
+
+function toProfile(row: UserEntity): UserProfile {
+  return {
+    id: row.id,
+    username: row.username,
+    firstName: row.firstName,
+    firstSeenAt: row.firstSeenAt.getTime(),
+    lastSeenAt: row.lastSeenAt.getTime(),
+    messageCount: row.messageCount,
+  };
+}
