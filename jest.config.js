@@ -1,7 +1,7 @@
 /** Two tiers: fast unit specs beside the code, e2e specs in test/ against real PostgreSQL. */
 const common = {
   moduleFileExtensions: ['js', 'json', 'ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': 'ts-jest' },
   testEnvironment: 'node',
 };
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BotModule } from './bot/bot.module';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -12,6 +13,7 @@ import { MetricsModule } from './metrics/metrics.module';
     LoggingModule,
     MetricsRegistryModule,
     DatabaseModule,
+    BotModule,
     HealthModule,
     MetricsModule,
   ],

@@ -1,0 +1,40 @@
+import { OffsetTracker } from './offset-tracker';
+
+describe('OffsetTracker', () => {
+  it('confirms nothing before the first update and everything once all are finished', () => {
+    const tracker = new OffsetTracker();
+    expect(tracker.offset).toBe(0);
+    [10, 11, 12].forEach((id) => tracker.accept(id));
+    [10, 11, 12].forEach((id) => tracker.finish(id));
+    expect(tracker.offset).toBe(13);
+  });
+
+  it('never confirms past the oldest unfinished update', () => {
+    const tracker = new OffsetTracker();
+    [10, 11, 12].forEach((id) => tracker.accept(id));
+    tracker.finish(11);
+    tracker.finish(12);
+    expect(tracker.offset).toBe(10);
+    tracker.finish(10);
+    expect(tracker.offset).toBe(13);
+  });
+
+  it('moves past skipped duplicates', () => {
+    const tracker = new OffsetTracker();
+    tracker.skip(20);
+    expect(tracker.offset).toBe(21);
+  });
+
+  it('wakes waiters only when the offset advances', async () => {
+    const tracker = new OffsetTracker();
+    [1, 2].forEach((id) => tracker.accept(id));
+    let woke = false;
+    const waiting = tracker.whenOffsetAdvances().then(() => (woke = true));
+    tracker.finish(2);
+    await Promise.resolve();
+    expect(woke).toBe(false);
+    tracker.finish(1);
+    await waiting;
+    expect(woke).toBe(true);
+  });
+});

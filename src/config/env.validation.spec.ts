@@ -1,0 +1,56 @@
+import { ConfigValidationError, validateEnv } from './env.validation';
+
+const TOKEN = '123456:ABC-def_ghi';
+
+describe('validateEnv', () => {
+  it('applies the documented defaults', () => {
+    const env = validateEnv({ TELEGRAM_BOT_TOKEN: TOKEN });
+    expect(env).toMatchObject({
+      PORT: 5000,
+      HOST: '0.0.0.0',
+      BOT_MODE: 'polling',
+      POLLING_TIMEOUT: 30,
+      READ_LATENCY: 5,
+      POLLING_LIMIT: 100,
+      CACHE_TTL: 300,
+      CACHE_MAX: 5000,
+      RATE_LIMIT: 10,
+      RATE_LIMIT_WINDOW: 60,
+      BATCH_SIZE: 50,
+      BATCH_FLUSH_INTERVAL_MS: 1000,
+      DATA_DIR: './data',
+      TELEGRAM_API_ROOT: 'https://api.telegram.org',
+    });
+    expect(env.DATABASE_URL).toBeUndefined();
+  });
+
+  it('reports every problem at once, by variable name, without values', () => {
+    const attempt = () =>
+      validateEnv({ PORT: 'abc', RATE_LIMIT: '-3', BOT_MODE: 'foo', WEBHOOK_SECRET: 'has spaces secret!' });
+    expect(attempt).toThrow(ConfigValidationError);
+    try {
+      attempt();
+    } catch (error) {
+      const { problems, message } = error as ConfigValidationError;
+      expect(problems.map((p) => p.split(' ')[0])).toEqual(
+        expect.arrayContaining(['TELEGRAM_BOT_TOKEN', 'PORT', 'RATE_LIMIT', 'BOT_MODE', 'WEBHOOK_SECRET']),
+      );
+      expect(message).not.toContain('has spaces secret!');
+    }
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(validateEnv({ TELEGRAM_BOT_TOKEN: TOKEN, PORT: '', DATABASE_URL: '' }).PORT).toBe(5000);
+  });
+
+  it('accepts several admin ids and rejects non-numeric ones', () => {
+    expect(validateEnv({ TELEGRAM_BOT_TOKEN: TOKEN, ADMIN_USER_ID: '1, 22,333' }).ADMIN_USER_ID).toBe('1, 22,333');
+    expect(() => validateEnv({ TELEGRAM_BOT_TOKEN: TOKEN, ADMIN_USER_ID: '@admin' })).toThrow(/ADMIN_USER_ID/);
+  });
+
+  it('requires a webhook URL and secret in webhook mode', () => {
+    expect(() => validateEnv({ TELEGRAM_BOT_TOKEN: TOKEN, BOT_MODE: 'webhook' })).toThrow(
+      /WEBHOOK_SECRET is required.*WEBHOOK_URL is required|WEBHOOK_URL is required.*WEBHOOK_SECRET is required/,
+    );
+  });
+});
