@@ -1,19 +1,221 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Injectable } from '@nestjs/common';
-import type { Telegram } from 'telegraf';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Registry } from 'prom-client';
+import type { Context, Middleware, Telegram } from 'telegraf';
+import { backoffDelay, sleep } from '../common/backoff';
+import { telegramConfig, type TelegramConfig } from '../config/app.config';
+import { InjectMetricsRegistry } from '../metrics/metrics.registry';
+import { OutboundGovernor, type OutboundLane } from './outbound.governor';
+import { OutboundMetrics } from './outbound.metrics';
+import { classifyFailure, isRetryable } from './retry-policy';
 
-export type OutboundLane = 'interactive' | 'broadcast';
+export type { OutboundLane } from './outbound.governor';
 
-/** Flood-controlled sender for every Bot API call the bot makes (work in progress). */
+/** Telegraf's transport: `Telegram#callApi` bound to its instance. */
+type CallApi = (method: string, payload: any, options?: { signal?: AbortSignal }) => Promise<any>;
+
+/** Calls that are not flood-governed: intake (the long poll brings its own signal) and lifecycle. */
+const PASSTHROUGH = new Set([
+  'getUpdates',
+  'setWebhook',
+  'deleteWebhook',
+  'getWebhookInfo',
+  'getMe',
+  'close',
+  'logOut',
+]);
+
+/** Retry limits. 429s are Telegram saying "not now", so a broadcast waits them out longer. */
+export const OUTBOUND_RETRY = {
+  /** Re-sends after 5xx and network errors. */
+  errorRetries: 3,
+  backoff: { baseMs: 500, maxMs: 8000 },
+  floodRetries: { interactive: 5, broadcast: 20 } as Record<OutboundLane, number>,
+  /** A longer retry_after is not waited out: the call fails (the pause still applies to others). */
+  maxRetryAfterSec: { interactive: 60, broadcast: 600 } as Record<OutboundLane, number>,
+};
+
+/** Methods that put a message into a chat: they take a token from the chat and the global bucket. */
+export function usesMessageBuckets(method: string): boolean {
+  return (
+    (method.startsWith('send') && method !== 'sendChatAction') ||
+    method.startsWith('forwardMessage') ||
+    method.startsWith('copyMessage') ||
+    method.startsWith('editMessage') ||
+    method === 'stopPoll'
+  );
+}
+
+/**
+ * The flood-controlled sender behind every Bot API call: per-call timeout (API_TIMEOUT_MS), token
+ * buckets (OUTBOUND_* settings), interactive/broadcast lanes, 429 pauses, retries that never
+ * duplicate a message. A call refused with 403 (bot blocked) rejects with Telegraf's TelegramError
+ * and is counted as blocked; every other final failure rejects with the original error too.
+ */
 @Injectable()
-export class OutboundService {
+export class OutboundService implements OnApplicationShutdown {
+  private readonly logger = new Logger(OutboundService.name);
   private readonly lanes = new AsyncLocalStorage<OutboundLane>();
+  private readonly governor: OutboundGovernor;
+  private readonly metrics: OutboundMetrics;
+  private readonly attached = new WeakSet<Telegram>();
+  private transport?: CallApi;
+  private readonly timeoutMs: number;
 
-  /** Replaces `telegram.callApi` with the governed version (idempotent per instance). */
-  attach(_telegram: Telegram): void {}
+  constructor(
+    @Inject(telegramConfig.KEY) config: TelegramConfig,
+    @InjectMetricsRegistry() registry: Registry,
+  ) {
+    this.timeoutMs = config.apiTimeoutMs;
+    this.governor = new OutboundGovernor({
+      globalPerSecond: config.outbound.globalPerSecond,
+      chatPerSecond: config.outbound.chatPerSecond,
+      groupPerMinute: config.outbound.groupPerMinute,
+    });
+    this.metrics = new OutboundMetrics(registry, (lane) => this.governor.queued(lane));
+  }
+
+  /**
+   * Replaces `telegram.callApi` with the governed version that calls the original as transport
+   * (idempotent). Intake and lifecycle methods (getUpdates, setWebhook, deleteWebhook,
+   * getWebhookInfo, getMe, close, logOut) pass straight through. The first instance attached also
+   * carries `call()` and broadcasts.
+   *
+   * Note: Telegraf's `handleUpdate` gives every update a *new* Telegram instance (`ctx.telegram`),
+   * so attaching `bot.telegram` alone does not govern `ctx.reply`: also install `middleware()`.
+   */
+  attach(telegram: Telegram): void {
+    if (this.attached.has(telegram)) return;
+    const original = telegram.callApi.bind(telegram) as unknown as CallApi;
+    this.transport ??= original;
+    const governed: CallApi = (method, payload, options) =>
+      this.send(method, payload, options, original);
+    telegram.callApi = governed as Telegram['callApi'];
+    this.attached.add(telegram);
+  }
+
+  /** Telegraf middleware (install first): governs the per-update `ctx.telegram` as well. */
+  middleware(): Middleware<Context> {
+    return (ctx, next) => {
+      this.attach(ctx.telegram);
+      return next();
+    };
+  }
 
   /** Runs `fn` with every Bot API call it makes on `lane` (default lane: interactive). */
   inLane<T>(lane: OutboundLane, fn: () => Promise<T>): Promise<T> {
     return this.lanes.run(lane, fn);
   }
+
+  /** A governed call through the first attached Telegram instance (used by broadcasts). */
+  call<T = unknown>(method: string, payload: Record<string, unknown>): Promise<T> {
+    if (!this.transport) {
+      return Promise.reject(new Error('OutboundService.attach() was not called for the bot'));
+    }
+    return this.send(method, payload, undefined, this.transport) as Promise<T>;
+  }
+
+  /** Calls waiting on `lane`, for /bot-optimization. */
+  queued(lane: OutboundLane): number {
+    return this.governor.queued(lane);
+  }
+
+  onApplicationShutdown(): void {
+    this.governor.close();
+  }
+
+  /** The governed call: governor gate, timeout, classification, retries. */
+  async send(
+    method: string,
+    payload: any,
+    options: { signal?: AbortSignal } | undefined,
+    transport: CallApi,
+  ): Promise<any> {
+    if (PASSTHROUGH.has(method)) {
+      this.metrics.apiCalls.inc({ method });
+      return transport(method, payload, options);
+    }
+    const lane = this.lanes.getStore() ?? 'interactive';
+    const chatId = usesMessageBuckets(method) ? chatOf(payload) : undefined;
+    let errorRetries = 0;
+    let floodRetries = 0;
+    for (let attempt = 0; ; attempt++) {
+      await this.gate(method, chatId, lane, attempt > 0);
+      this.metrics.apiCalls.inc({ method });
+      try {
+        const result = await this.withTimeout(method, payload, options?.signal, transport);
+        this.metrics.sent.inc();
+        return result;
+      } catch (error) {
+        const failure = classifyFailure(error);
+        if (failure.kind === 'blocked') {
+          this.metrics.blocked.inc();
+          throw error;
+        }
+        if (failure.kind === 'flood') {
+          this.metrics.floods.inc();
+          const scope = this.governor.reportFlood(chatId, failure.retryAfterSec * 1000);
+          if (scope === 'global') {
+            this.logger.warn(`429 on ${method}: all calls paused for ${failure.retryAfterSec} s`);
+          }
+          const giveUp =
+            floodRetries >= OUTBOUND_RETRY.floodRetries[lane] ||
+            failure.retryAfterSec > OUTBOUND_RETRY.maxRetryAfterSec[lane];
+          if (giveUp) throw this.fail(method, error);
+          floodRetries++;
+          this.metrics.retries.inc();
+          continue; // the gate holds the retry until the pause is over
+        }
+        const retry =
+          isRetryable(failure, method) &&
+          errorRetries < OUTBOUND_RETRY.errorRetries &&
+          !options?.signal?.aborted;
+        if (!retry) throw this.fail(method, error);
+        this.metrics.retries.inc();
+        await sleep(backoffDelay(errorRetries++, OUTBOUND_RETRY.backoff));
+      }
+    }
+  }
+
+  /** Message calls wait for their buckets; other calls only for a bot-wide 429 pause. */
+  private async gate(
+    method: string,
+    chatId: string | number | undefined,
+    lane: OutboundLane,
+    retry: boolean,
+  ): Promise<void> {
+    if (usesMessageBuckets(method)) return this.governor.acquire(chatId, lane, retry);
+    const pause = this.governor.globalPauseMs();
+    if (pause > 0) await sleep(pause);
+  }
+
+  private async withTimeout(
+    method: string,
+    payload: any,
+    callerSignal: AbortSignal | undefined,
+    transport: CallApi,
+  ): Promise<any> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    const signal = callerSignal
+      ? AbortSignal.any([callerSignal, controller.signal])
+      : controller.signal;
+    try {
+      return await transport(method, payload, { signal });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private fail(method: string, error: unknown): unknown {
+    this.metrics.failed.inc();
+    // TelegramError messages are "code: description"; network errors are token-redacted by Telegraf.
+    this.logger.warn(`${method} failed: ${(error as Error)?.message ?? String(error)}`);
+    return error;
+  }
+}
+
+function chatOf(payload: any): string | number | undefined {
+  const chatId = payload?.chat_id;
+  return typeof chatId === 'number' || typeof chatId === 'string' ? chatId : undefined;
 }
