@@ -196,6 +196,7 @@ describe('observability endpoints (no METRICS_TOKEN)', () => {
         limitedTotal: count,
         noticesSent: count,
         limitedUsers: count,
+        storageErrors: count,
       },
       batch: {
         size: 50,

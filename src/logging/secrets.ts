@@ -5,12 +5,18 @@ export function configuredSecrets(env: NodeJS.ProcessEnv = process.env): string[
   const secrets = [env.TELEGRAM_BOT_TOKEN, env.WEBHOOK_SECRET, env.METRICS_TOKEN];
   for (const url of [env.DATABASE_URL, env.REDIS_URL]) {
     try {
-      if (url) secrets.push(decodeURIComponent(new URL(url).password));
+      // Both spellings: a log line may hold the URL as written or the driver's decoded password.
+      const password = url ? new URL(url).password : '';
+      secrets.push(password, decodeURIComponent(password));
     } catch {
       // An unparsable URL is reported by config validation, without its value.
     }
   }
-  return secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4);
+  const unique = new Set(
+    secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4),
+  );
+  // Longest first, so a secret that contains another is replaced whole.
+  return [...unique].sort((a, b) => b.length - a.length);
 }
 
 /** Replaces every secret (and the token's numeric-id-free tail) in `text` with `***`. */
@@ -18,6 +24,9 @@ export function scrubSecrets(text: string, secrets: string[] = configuredSecrets
   let out = text;
   for (const secret of secrets) {
     out = out.split(secret).join('***');
+    // In a serialized JSON line, quotes and backslashes inside a secret appear escaped.
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    if (escaped !== secret) out = out.split(escaped).join('***');
     const tail = secret.includes(':') ? secret.slice(secret.indexOf(':') + 1) : '';
     if (tail.length >= 8) out = out.split(tail).join('***');
   }

@@ -141,10 +141,11 @@ export class BotOptimizationService {
 
   private async rateLimitStats() {
     const r = this.read;
-    const [limited, notices, users] = await Promise.all([
+    const [limited, notices, users, storageErrors] = await Promise.all([
       r.sum('telegram_bot_rate_limited_total'),
       r.sum('telegram_bot_rate_limit_notices_total'),
       r.sum('telegram_bot_rate_limited_users'),
+      r.sum('telegram_bot_rate_limit_storage_errors_total'),
     ]);
     return {
       limit: this.rateLimit.limit,
@@ -152,6 +153,8 @@ export class BotOptimizationService {
       limitedTotal: limited,
       noticesSent: notices,
       limitedUsers: users,
+      // The limiter fails open: a storage error lets the message through and is counted here.
+      storageErrors,
     };
   }
 
