@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { BatchModule } from './batch/batch.module';
 import { BotModule } from './bot/bot.module';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -13,6 +15,8 @@ import { MetricsModule } from './metrics/metrics.module';
     LoggingModule,
     MetricsRegistryModule,
     DatabaseModule,
+    ScheduleModule.forRoot(),
+    BatchModule,
     BotModule,
     HealthModule,
     MetricsModule,
