@@ -55,12 +55,20 @@ export class RateLimitService {
     if (this.admins.has(userId)) return { allowed: true };
     const key = `tg-user:${userId}`;
     try {
-      // blockDuration = one window: the same semantics in memory and in Redis (see README of the module).
-      const hit = await this.increment(key, this.config.limit, HITS);
+      // blockDuration = one window, so memory and Redis agree: over the limit means blocked for one
+      // full window from the first dropped update (memory counts a sliding window, Redis a fixed one).
+      const hit = await this.increment(key, this.config.limit, HITS, this.windowMs);
       if (!hit.isBlocked) return { allowed: true };
       const retryAfterSec = Math.max(1, hit.timeToBlockExpire);
       this.metrics.recordLimited(userId, retryAfterSec * 1000, Date.now());
-      const notice = await this.increment(key, 1, NOTICES);
+      // One notice per block: a counter that lives exactly as long as this block. Its own key, since
+      // the in-memory storage keeps one "blocked" flag per key across throttler names.
+      const notice = await this.increment(
+        `tg-user-notice:${userId}`,
+        1,
+        NOTICES,
+        retryAfterSec * 1000,
+      );
       return { allowed: false, retryAfterSec, notify: !notice.isBlocked };
     } catch (error) {
       this.metrics.storageErrors.inc();
@@ -113,9 +121,9 @@ export class RateLimitService {
     }
   }
 
-  private increment(key: string, limit: number, name: string) {
+  private increment(key: string, limit: number, name: string, ttlMs: number) {
     return withTimeout(
-      this.storage.increment(key, this.windowMs, limit, this.windowMs, name),
+      this.storage.increment(key, ttlMs, limit, ttlMs, name),
       STORAGE_TIMEOUT_MS,
       'rate-limit storage',
     );

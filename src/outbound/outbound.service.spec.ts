@@ -1,0 +1,244 @@
+import { Logger } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import { Telegram } from 'telegraf';
+import type { TelegramConfig } from '../config/app.config';
+import { BroadcastService } from './broadcast.service';
+import { OutboundService } from './outbound.service';
+
+const config = {
+  apiTimeoutMs: 1000,
+  outbound: { globalPerSecond: 30, chatPerSecond: 1, groupPerMinute: 20 },
+} as TelegramConfig;
+
+const telegramError = (code: number, retryAfter?: number) =>
+  Object.assign(new Error(`${code}: error`), {
+    response: {
+      ok: false,
+      error_code: code,
+      description: 'error',
+      ...(retryAfter ? { parameters: { retry_after: retryAfter } } : {}),
+    },
+  });
+const networkError = (code: string) => Object.assign(new Error(code), { code, type: 'system' });
+
+/** A real Telegraf Telegram whose transport is a script of outcomes (no HTTP). */
+function fakeTelegram(outcomes: ((signal?: AbortSignal) => Promise<unknown>)[] = []) {
+  const calls: { method: string; payload: any; options: any }[] = [];
+  const telegram = new Telegram('123:test', { apiRoot: 'http://127.0.0.1:9' });
+  const callApi = (method: string, payload: any, options?: any) => {
+    calls.push({ method, payload, options });
+    const next = outcomes.shift();
+    return next ? next(options?.signal) : Promise.resolve({ message_id: calls.length });
+  };
+  telegram.callApi = callApi as Telegram['callApi'];
+  return { telegram, calls };
+}
+const hang = (signal?: AbortSignal) =>
+  new Promise((_, reject) =>
+    signal?.addEventListener('abort', () =>
+      reject(Object.assign(new Error('aborted'), { name: 'AbortError', type: 'aborted' })),
+    ),
+  );
+
+async function metric(registry: Registry, name: string, labels?: Record<string, string>) {
+  const values = (await registry.getSingleMetric(name)!.get()).values;
+  const match = values.find((v) =>
+    Object.entries(labels ?? {}).every(([k, l]) => v.labels[k] === l),
+  );
+  return match?.value ?? 0;
+}
+
+beforeAll(() => Logger.overrideLogger(false));
+
+describe('OutboundService', () => {
+  let registry: Registry;
+  let outbound: OutboundService;
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    registry = new Registry();
+    outbound = new OutboundService(config, registry);
+  });
+  afterEach(() => {
+    outbound.onApplicationShutdown();
+    jest.useRealTimers();
+  });
+
+  const settle = async <T>(promise: Promise<T>, ms = 60_000) => {
+    const result = promise.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    await jest.advanceTimersByTimeAsync(ms);
+    return result;
+  };
+
+  it('passes getUpdates through untouched and ungoverned', async () => {
+    const { telegram, calls } = fakeTelegram();
+    outbound.attach(telegram);
+    const options = { signal: new AbortController().signal };
+
+    await telegram.callApi('getUpdates', { offset: 5 }, options);
+
+    expect(calls[0].options).toBe(options);
+  });
+
+  it('gives every governed call a timeout signal', async () => {
+    const { telegram, calls } = fakeTelegram();
+    outbound.attach(telegram);
+
+    await expect(telegram.sendMessage(1, 'hi')).resolves.toEqual({ message_id: 1 });
+
+    expect(calls[0].options.signal).toBeInstanceOf(AbortSignal);
+    await expect(metric(registry, 'telegram_bot_outbound_sent_total')).resolves.toBe(1);
+  });
+
+  it('attaches once even when called twice', async () => {
+    const { telegram, calls } = fakeTelegram();
+    outbound.attach(telegram);
+    outbound.attach(telegram);
+
+    await telegram.sendMessage(1, 'hi');
+
+    expect(calls).toHaveLength(1);
+    await expect(
+      metric(registry, 'telegram_bot_api_calls_total', { method: 'sendMessage' }),
+    ).resolves.toBe(1);
+  });
+
+  it('waits retry_after on a 429 and then sends the message once', async () => {
+    const { telegram, calls } = fakeTelegram([() => Promise.reject(telegramError(429, 3))]);
+    outbound.attach(telegram);
+
+    const start = Date.now();
+    const outcome = await settle(telegram.sendMessage(1, 'hi').then(() => Date.now() - start));
+
+    expect(outcome).toEqual({ value: expect.any(Number) });
+    expect((outcome as { value: number }).value).toBeGreaterThanOrEqual(3000);
+    expect(calls).toHaveLength(2);
+    await expect(metric(registry, 'telegram_bot_outbound_429_total')).resolves.toBe(1);
+    await expect(metric(registry, 'telegram_bot_outbound_retries_total')).resolves.toBe(1);
+  });
+
+  it('never re-sends a message whose request timed out (Telegram may have delivered it)', async () => {
+    const { telegram, calls } = fakeTelegram([hang]);
+    outbound.attach(telegram);
+
+    const outcome = await settle(telegram.sendMessage(1, 'hi'));
+
+    expect(outcome).toEqual({ error: expect.objectContaining({ name: 'AbortError' }) });
+    expect(calls).toHaveLength(1);
+    await expect(metric(registry, 'telegram_bot_outbound_failed_total')).resolves.toBe(1);
+  });
+
+  it('retries an edit that timed out, since editing twice is harmless', async () => {
+    const { telegram, calls } = fakeTelegram([hang]);
+    outbound.attach(telegram);
+
+    const outcome = await settle(telegram.editMessageText(1, 10, undefined, 'new'));
+
+    expect(outcome).toEqual({ value: { message_id: 2 } });
+    expect(calls).toHaveLength(2);
+  });
+
+  it('retries a message when the connection was refused (it never reached Telegram)', async () => {
+    const { telegram, calls } = fakeTelegram([() => Promise.reject(networkError('ECONNREFUSED'))]);
+    outbound.attach(telegram);
+
+    await expect(settle(telegram.sendMessage(1, 'hi'))).resolves.toEqual({
+      value: { message_id: 2 },
+    });
+    expect(calls).toHaveLength(2);
+  });
+
+  it('does not re-send a message after a connection reset', async () => {
+    const { telegram, calls } = fakeTelegram([() => Promise.reject(networkError('ECONNRESET'))]);
+    outbound.attach(telegram);
+
+    await expect(settle(telegram.sendMessage(1, 'hi'))).resolves.toEqual({
+      error: expect.objectContaining({ code: 'ECONNRESET' }),
+    });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('retries 5xx answers with backoff and gives up after three retries', async () => {
+    const fail = () => Promise.reject(telegramError(502));
+    const { telegram, calls } = fakeTelegram([fail, fail, fail, fail, fail]);
+    outbound.attach(telegram);
+
+    const outcome = await settle(telegram.sendMessage(1, 'hi'));
+
+    expect(outcome).toEqual({ error: expect.objectContaining({ message: '502: error' }) });
+    expect(calls).toHaveLength(4);
+    await expect(metric(registry, 'telegram_bot_outbound_retries_total')).resolves.toBe(3);
+  });
+
+  it('rejects a 403 (bot blocked) at once and counts it as blocked', async () => {
+    const { telegram, calls } = fakeTelegram([() => Promise.reject(telegramError(403))]);
+    outbound.attach(telegram);
+
+    await expect(settle(telegram.sendMessage(1, 'hi'))).resolves.toEqual({
+      error: expect.objectContaining({ message: '403: error' }),
+    });
+    expect(calls).toHaveLength(1);
+    await expect(metric(registry, 'telegram_bot_outbound_blocked_total')).resolves.toBe(1);
+    await expect(metric(registry, 'telegram_bot_outbound_failed_total')).resolves.toBe(0);
+  });
+
+  it('answers callback queries without waiting for the chat bucket', async () => {
+    const { telegram, calls } = fakeTelegram();
+    outbound.attach(telegram);
+    const sends = Array.from({ length: 4 }, () => telegram.sendMessage(1, 'burst'));
+    await jest.advanceTimersByTimeAsync(200);
+
+    await telegram.answerCbQuery('q1', 'ok');
+    await settle(Promise.all(sends));
+
+    expect(calls.map((c) => c.method)).toEqual([
+      'sendMessage',
+      'sendMessage',
+      'sendMessage',
+      'answerCallbackQuery',
+      'sendMessage',
+    ]);
+  });
+
+  it('governs the per-update ctx.telegram through its middleware', async () => {
+    const { telegram, calls } = fakeTelegram([() => Promise.reject(telegramError(429, 1))]);
+    const next = jest.fn(() => telegram.sendMessage(1, 'hi'));
+
+    await settle(outbound.middleware()({ telegram } as never, next) as Promise<unknown>);
+
+    expect(calls).toHaveLength(2);
+  });
+});
+
+describe('BroadcastService', () => {
+  beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => jest.useRealTimers());
+
+  it('sends to every chat through 429 storms and reports blocked users', async () => {
+    const registry = new Registry();
+    const outbound = new OutboundService(config, registry);
+    let calls = 0;
+    const telegram = new Telegram('123:test', { apiRoot: 'http://127.0.0.1:9' });
+    const callApi = (_method: string, payload: { chat_id: number }) => {
+      calls++;
+      if (payload.chat_id % 50 === 0) return Promise.reject(telegramError(403));
+      if (calls % 7 === 0) return Promise.reject(telegramError(429, 1));
+      return Promise.resolve({ message_id: calls });
+    };
+    telegram.callApi = callApi as Telegram['callApi'];
+    outbound.attach(telegram);
+    const broadcasts = new BroadcastService(outbound, config);
+
+    async function* ids() {
+      for (let id = 1; id <= 300; id++) yield id;
+    }
+    const done = broadcasts.broadcast('news', ids());
+    await jest.advanceTimersByTimeAsync(120_000);
+
+    await expect(done).resolves.toEqual({ sent: 294, failed: 0, blocked: 6 });
+    outbound.onApplicationShutdown();
+  });
+});
