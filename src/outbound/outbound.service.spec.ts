@@ -207,7 +207,7 @@ describe('OutboundService', () => {
     const { telegram, calls } = fakeTelegram([() => Promise.reject(telegramError(429, 1))]);
     const next = jest.fn(() => telegram.sendMessage(1, 'hi'));
 
-    await settle(outbound.middleware()({ telegram } as never, next) as Promise<unknown>);
+    await settle(outbound.middleware()({ telegram }, next) as Promise<unknown>);
 
     expect(calls).toHaveLength(2);
   });

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import { Registry } from 'prom-client';
 import type { Context } from 'telegraf';
-import type { RateLimitConfig, TelegramConfig } from '../config/app.config';
+import type { TelegramConfig } from '../config/app.config';
 import { RateLimitService } from './rate-limit.service';
 
 const ADMIN = 777;
@@ -40,7 +40,7 @@ describe('RateLimitService', () => {
   const service = (store: ThrottlerStorage = storage) =>
     new RateLimitService(
       store,
-      { limit: 10, windowSec: 60, redisUrl: undefined } as RateLimitConfig,
+      { limit: 10, windowSec: 60, redisUrl: undefined },
       { adminIds: [ADMIN] } as unknown as TelegramConfig,
       registry,
     );
