@@ -1,0 +1,80 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** What the gauges read at scrape time. */
+export interface BatchGaugeSource {
+  pendingMessages(): number;
+  pendingUsers(): number;
+  oldestPendingAgeSeconds(): number;
+}
+
+/** Batch counters in the shared registry, scraped by Prometheus and read by /bot-optimization. */
+export class BatchMetrics {
+  readonly flushes: Counter;
+  readonly rowsWritten: Counter<'buffer'>;
+  readonly failures: Counter;
+  readonly retries: Counter;
+  readonly deadLetters: Counter;
+  readonly lastFlush: Gauge;
+  readonly flushDuration: Histogram;
+
+  constructor(registry: Registry, source: BatchGaugeSource) {
+    const registers = [registry];
+    new Gauge({
+      name: 'telegram_bot_batch_pending_rows',
+      help: 'Rows buffered and not yet committed, per buffer',
+      labelNames: ['buffer'],
+      registers,
+      collect() {
+        this.set({ buffer: 'messages' }, source.pendingMessages());
+        this.set({ buffer: 'users' }, source.pendingUsers());
+      },
+    });
+    new Gauge({
+      name: 'telegram_bot_batch_oldest_pending_age_seconds',
+      help: 'Age of the oldest uncommitted row (0 when none)',
+      registers,
+      collect() {
+        this.set(source.oldestPendingAgeSeconds());
+      },
+    });
+    this.flushes = new Counter({
+      name: 'telegram_bot_batch_flushes_total',
+      help: 'Flushes committed',
+      registers,
+    });
+    this.rowsWritten = new Counter({
+      name: 'telegram_bot_batch_rows_written_total',
+      help: 'Rows committed, per buffer (messages: inserted, replays excluded; users: upserted)',
+      labelNames: ['buffer'],
+      registers,
+    });
+    this.failures = new Counter({
+      name: 'telegram_bot_batch_flush_failures_total',
+      help: 'Flushes that failed and kept their rows',
+      registers,
+    });
+    this.retries = new Counter({
+      name: 'telegram_bot_batch_retries_total',
+      help: 'Flush retries scheduled after a failure',
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: 'telegram_bot_batch_dead_letters_total',
+      help: 'Rows refused for their content and stored in dead_letters',
+      registers,
+    });
+    this.lastFlush = new Gauge({
+      name: 'telegram_bot_batch_last_flush_timestamp_seconds',
+      help: 'Unix time of the last committed flush',
+      registers,
+    });
+    this.flushDuration = new Histogram({
+      name: 'telegram_bot_batch_flush_duration_seconds',
+      help: 'Duration of committed flushes',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.rowsWritten.inc({ buffer: 'messages' }, 0);
+    this.rowsWritten.inc({ buffer: 'users' }, 0);
+  }
+}
