@@ -162,6 +162,7 @@ describe('reference bot over the fake Bot API', () => {
     await t.api.waitFor(() => t.api.repliesTo(ADMIN).length === 1, 10_000, 'stats');
     expect(t.api.repliesTo(ADMIN)[0]).toMatch(/^Users: \d+\nMessages: \d+/);
 
+    await until(async () => (await userRow(ADMIN)) !== undefined, 'admin row');
     const users = Number((await t.query('SELECT count(*)::int AS n FROM users'))[0].n);
     t.api.push(textMessage(ADMIN, '/broadcast Maintenance at noon'));
     await t.api.waitFor(() => t.api.repliesTo(ADMIN).some((r) => r.startsWith('Broadcast finished')), 20_000, 'report');

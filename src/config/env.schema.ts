@@ -35,7 +35,7 @@ export const envSchema = z
       .string()
       .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, { message: 'must be one or more numeric ids, comma-separated' })
       .optional(),
-    PORT: int(1, 65535).default(5000),
+    PORT: int(0, 65535).default(5000),
     HOST: z.string().min(1).default('0.0.0.0'),
     BOT_MODE: z.enum(['polling', 'webhook'], { message: 'must be polling or webhook' }).default('polling'),
     WEBHOOK_URL: url(['https:', 'http:']).optional(),

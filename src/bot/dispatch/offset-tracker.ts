@@ -1,3 +1,5 @@
+import { abortableWait } from '../../common/abortable-wait';
+
 /**
  * Which offset may be confirmed to Telegram: everything below the oldest update that is not finished
  * (handled and durable). Confirming more would let a crash lose updates Telegram considers delivered.
@@ -48,11 +50,7 @@ export class OffsetTracker {
   /** Resolves when the confirmable offset moves (some oldest update finished) or `signal` aborts. */
   whenOffsetAdvances(signal?: AbortSignal): Promise<void> {
     this.lastOffset = this.offset;
-    return new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      this.waiters.push(resolve);
-      signal?.addEventListener('abort', () => resolve(), { once: true });
-    });
+    return abortableWait(this.waiters, signal);
   }
 
   /** Resolves when nothing is unfinished. */

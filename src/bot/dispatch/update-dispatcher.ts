@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectBot } from 'nestjs-telegraf';
 import type { Context, Telegraf } from 'telegraf';
 import type { Update } from 'telegraf/types';
+import { abortableWait } from '../../common/abortable-wait';
 import { TimeoutError, withTimeout } from '../../common/timeout';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
 import { BotMetrics } from '../bot.metrics';
@@ -66,11 +67,8 @@ export class UpdateDispatcher {
   }
 
   whenRoom(signal?: AbortSignal): Promise<void> {
-    if (this.hasRoom || signal?.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.roomWaiters.push(resolve);
-      signal?.addEventListener('abort', () => resolve(), { once: true });
-    });
+    if (this.hasRoom) return Promise.resolve();
+    return abortableWait(this.roomWaiters, signal);
   }
 
   /** Resolves when every dispatched update is done, or after `timeoutMs`. Returns how many are left. */
