@@ -78,7 +78,7 @@ describe('OutboundService', () => {
     outbound.attach(telegram);
     const options = { signal: new AbortController().signal };
 
-    await telegram.callApi('getUpdates', { offset: 5 }, options);
+    await telegram.callApi('getUpdates', { offset: 5 }, options as never);
 
     expect(calls[0].options).toBe(options);
   });
@@ -205,9 +205,11 @@ describe('OutboundService', () => {
 
   it('governs the per-update ctx.telegram through its middleware', async () => {
     const { telegram, calls } = fakeTelegram([() => Promise.reject(telegramError(429, 1))]);
-    const next = jest.fn(() => telegram.sendMessage(1, 'hi'));
+    const next = jest.fn(async () => {
+      await telegram.sendMessage(1, 'hi');
+    });
 
-    await settle(outbound.middleware()({ telegram }, next) as Promise<unknown>);
+    await settle(outbound.middleware()({ telegram } as never, next));
 
     expect(calls).toHaveLength(2);
   });

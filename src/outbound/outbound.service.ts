@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Registry } from 'prom-client';
-import type { Context, Middleware, Telegram } from 'telegraf';
+import type { Context, MiddlewareFn, Telegram } from 'telegraf';
 import { backoffDelay, sleep } from '../common/backoff';
 import { telegramConfig, type TelegramConfig } from '../config/app.config';
 import { InjectMetricsRegistry } from '../metrics/metrics.registry';
@@ -95,7 +95,7 @@ export class OutboundService implements OnApplicationShutdown {
   }
 
   /** Telegraf middleware (install first): governs the per-update `ctx.telegram` as well. */
-  middleware(): Middleware<Context> {
+  middleware(): MiddlewareFn<Context> {
     return (ctx, next) => {
       this.attach(ctx.telegram);
       return next();

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Registry } from 'prom-client';
-import type { Context, Middleware } from 'telegraf';
+import type { Context, MiddlewareFn } from 'telegraf';
 import { withTimeout } from '../common/timeout';
 import {
   rateLimitConfig,
@@ -93,7 +93,7 @@ export class RateLimitService {
    * gets at most one notice per window (a callback query is answered with it instead). Admins
    * (ADMIN_USER_ID) are exempt; updates without a sender pass.
    */
-  middleware(): Middleware<Context> {
+  middleware(): MiddlewareFn<Context> {
     return async (ctx, next) => {
       const userId = ctx.from?.id;
       if (userId === undefined) return next();
