@@ -209,7 +209,7 @@ describe('OutboundService', () => {
       await telegram.sendMessage(1, 'hi');
     });
 
-    await settle(outbound.middleware()({ telegram } as never, next));
+    await settle(Promise.resolve(outbound.middleware()({ telegram } as never, next)));
 
     expect(calls).toHaveLength(2);
   });
