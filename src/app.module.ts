@@ -8,6 +8,7 @@ import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsRegistryModule } from './metrics/metrics-registry.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { RedisModule } from './redis/redis.module';
 
 @Module({
   imports: [
@@ -15,6 +16,7 @@ import { MetricsModule } from './metrics/metrics.module';
     LoggingModule,
     MetricsRegistryModule,
     DatabaseModule,
+    RedisModule,
     ScheduleModule.forRoot(),
     BatchModule,
     BotModule,

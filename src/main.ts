@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { webhookPath } from './bot/intake/webhook.middleware';
 import { loadEnv } from './config/app.config';
 import { ConfigValidationError } from './config/env.validation';
 import { scrubSecrets } from './logging/secrets';
@@ -15,7 +17,14 @@ export async function createApp(): Promise<NestExpressApplication> {
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
-  app.useBodyParser('json', { limit: '100kb' });
+  // The webhook route reads its own body, after the secret check (see WebhookMiddleware).
+  const { BOT_MODE, WEBHOOK_URL } = loadEnv();
+  const skip = BOT_MODE === 'webhook' && WEBHOOK_URL ? webhookPath(WEBHOOK_URL) : undefined;
+  app.useBodyParser('json', {
+    limit: '100kb',
+    type: (req: IncomingMessage) =>
+      (req.headers['content-type'] ?? '').includes('json') && (!skip || req.url?.split('?')[0] !== skip),
+  });
   app.enableShutdownHooks();
   return app;
 }

@@ -15,6 +15,7 @@ import { OutboundService } from '../outbound/outbound.service';
 import { BotStatusService } from './bot-status.service';
 import { UpdateDispatcher } from './dispatch/update-dispatcher';
 import { BotTokenRejectedError, PollingUpdateSource } from './intake/polling.update-source';
+import { WebhookRegistrar } from './intake/webhook.registrar';
 import { prepareTelegram, TELEGRAM_AGENT } from './transport/telegram-transport';
 
 /**
@@ -31,6 +32,7 @@ export class BotLifecycle implements OnModuleInit, OnApplicationBootstrap, Befor
     @InjectBot() private readonly bot: Telegraf<Context>,
     @Inject(telegramConfig.KEY) private readonly config: TelegramConfig,
     private readonly polling: PollingUpdateSource,
+    private readonly webhook: WebhookRegistrar,
     private readonly dispatcher: UpdateDispatcher,
     private readonly batch: BatchService,
     private readonly status: BotStatusService,
@@ -75,6 +77,8 @@ export class BotLifecycle implements OnModuleInit, OnApplicationBootstrap, Befor
       this.logger.log(
         `Polling @${this.bot.botInfo?.username ?? '?'} (timeout ${this.config.pollingTimeoutSec} s, limit ${this.config.pollingLimit}, concurrency ${this.config.dispatchConcurrency})`,
       );
+    } else {
+      this.webhook.start();
     }
   }
 
@@ -82,7 +86,7 @@ export class BotLifecycle implements OnModuleInit, OnApplicationBootstrap, Befor
     const deadline = Date.now() + this.config.shutdownTimeoutMs;
     this.status.draining = true;
     this.logger.log(`Draining (${signal ?? 'shutdown'})`);
-    await this.polling.stop();
+    await Promise.all([this.polling.stop(), this.webhook.stop()]);
     const left = await this.dispatcher.drain(Math.max(0, deadline - Date.now() - 2000));
     if (left) this.logger.warn(`${left} update(s) still running at the drain deadline; they stay unconfirmed`);
     const { unwritten } = await this.batch.drain(Math.max(500, deadline - Date.now()));

@@ -1,5 +1,5 @@
 import type { Agent } from 'node:http';
-import { Module } from '@nestjs/common';
+import { Inject, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TelegrafModule } from 'nestjs-telegraf';
 import { telegramConfig, type TelegramConfig } from '../config/app.config';
@@ -20,6 +20,8 @@ import { UpdateDispatcher } from './dispatch/update-dispatcher';
 import { PollingUpdateSource } from './intake/polling.update-source';
 import { recordActivity } from './intake/record-activity.middleware';
 import { UpdateIntake } from './intake/update-intake';
+import { WebhookMiddleware, webhookPath } from './intake/webhook.middleware';
+import { WebhookRegistrar } from './intake/webhook.registrar';
 import { TELEGRAM_AGENT, telegramTransport } from './transport/telegram-transport';
 import { TransportModule } from './transport/transport.module';
 import { AdminUpdate } from './updates/admin.update';
@@ -73,6 +75,7 @@ import { StartUpdate } from './updates/start.update';
     UpdateDispatcher,
     UpdateIntake,
     PollingUpdateSource,
+    WebhookRegistrar,
     BotLifecycle,
     AdminService,
     // Handlers: commands first, the catch-all MessageUpdate last (Telegraf runs them in this order).
@@ -85,4 +88,11 @@ import { StartUpdate } from './updates/start.update';
   ],
   exports: [BotStatusService, BotHealthIndicator, UpdateIntake],
 })
-export class BotModule {}
+export class BotModule implements NestModule {
+  constructor(@Inject(telegramConfig.KEY) private readonly config: TelegramConfig) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    if (this.config.mode !== 'webhook') return;
+    consumer.apply(WebhookMiddleware).forRoutes({ path: webhookPath(this.config.webhookUrl!), method: RequestMethod.POST });
+  }
+}

@@ -293,6 +293,44 @@ export class FakeBotApi extends EventEmitter {
     return undefined;
   }
 
+  /**
+   * Delivers updates to the registered webhook like Telegram: POST with the secret header, spread
+   * round-robin over `targets` (replicas behind a load balancer, given as base URLs), re-sent to the
+   * next target on any non-200. Returns the HTTP statuses of every attempt.
+   */
+  async deliverWebhook(
+    updates: (Omit<TgUpdate, 'update_id'> & { update_id?: number })[],
+    targets: string[],
+    options: { concurrency?: number; secret?: string; maxAttempts?: number } = {},
+  ): Promise<number[]> {
+    if (!this.webhook) throw new Error('FakeBotApi: no webhook registered');
+    const path = new URL(this.webhook.url).pathname;
+    const secret = options.secret ?? this.webhook.secret_token;
+    const statuses: number[] = [];
+    const queue = updates.map((u) => ({ ...u, update_id: u.update_id ?? this.nextUpdateId++ }));
+    let next = 0;
+    let turn = 0;
+    const worker = async () => {
+      while (next < queue.length) {
+        const update = queue[next++];
+        for (let attempt = 0; attempt < (options.maxAttempts ?? 5); attempt++) {
+          const target = targets[turn++ % targets.length];
+          const res = await fetch(`${target}${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...(secret ? { 'x-telegram-bot-api-secret-token': secret } : {}) },
+            body: JSON.stringify(update),
+          }).catch(() => undefined);
+          statuses.push(res?.status ?? 0);
+          await res?.arrayBuffer();
+          if (res?.status === 200) break;
+          await delay(50);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: options.concurrency ?? this.webhook.max_connections ?? 40 }, worker));
+    return statuses;
+  }
+
   private record(method: string, payload: Record<string, any>, status: number): void {
     this.calls.push({ method, payload, at: Date.now(), status });
     this.emit('call', method);

@@ -1,0 +1,71 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import getRawBody from 'raw-body';
+import type { Update } from 'telegraf/types';
+import { telegramConfig, type TelegramConfig } from '../../config/app.config';
+import { BotStatusService } from '../bot-status.service';
+import { UpdateIntake } from './update-intake';
+
+/** Telegram's updates are a few kB; anything this large is not one. */
+export const WEBHOOK_BODY_LIMIT = '256kb';
+export const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** The path Telegram posts to, taken from WEBHOOK_URL (served on the app's own HTTP server). */
+export function webhookPath(url: string): string {
+  return new URL(url).pathname;
+}
+
+/**
+ * Receives Telegram's POSTs: secret header checked in constant time before the body is read, body
+ * size limited, then the update joins the same de-duplication → dispatcher path as polling. The
+ * answer is 200 once the update is accepted (Telegram would otherwise re-send after ~60 s), 503
+ * while draining so Telegram retries, possibly on another replica. Hand-written rather than
+ * Telegraf's webhookCallback, which skips nothing of this (and its webhookReply loses errors).
+ */
+@Injectable()
+export class WebhookMiddleware implements NestMiddleware {
+  private readonly logger = new Logger(WebhookMiddleware.name);
+  private readonly secretDigest: Buffer;
+
+  constructor(
+    @Inject(telegramConfig.KEY) config: TelegramConfig,
+    private readonly intake: UpdateIntake,
+    private readonly status: BotStatusService,
+  ) {
+    this.secretDigest = digest(config.webhookSecret ?? '');
+  }
+
+  async use(req: Request, res: Response): Promise<void> {
+    if (this.status.draining) return reply(res, 503, 'draining, retry later');
+    const header = req.headers[SECRET_HEADER];
+    if (typeof header !== 'string') return reply(res, 401, 'secret token header missing');
+    if (!timingSafeEqual(digest(header), this.secretDigest)) return reply(res, 403, 'wrong secret token');
+
+    let update: Update;
+    try {
+      const body = await getRawBody(req, { limit: WEBHOOK_BODY_LIMIT, length: req.headers['content-length'], encoding: 'utf8' });
+      update = JSON.parse(body) as Update;
+    } catch (error) {
+      const status = (error as { status?: number }).status ?? 400;
+      return reply(res, status === 413 ? 413 : 400, status === 413 ? 'body too large' : 'malformed JSON');
+    }
+    if (!Number.isSafeInteger(update?.update_id) || update.update_id < 0) {
+      return reply(res, 400, 'not a Telegram update');
+    }
+    try {
+      await this.intake.whenRoom();
+      await this.intake.accept([update]);
+      reply(res, 200, 'ok');
+    } catch (error) {
+      this.logger.error({ updateId: update.update_id }, `webhook update not accepted: ${(error as Error).message}`);
+      reply(res, 500, 'not accepted, retry later');
+    }
+  }
+}
+
+function reply(res: Response, status: number, description: string): void {
+  res.status(status).json({ ok: status === 200, description });
+}
