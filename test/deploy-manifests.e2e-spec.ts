@@ -1,0 +1,53 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { envSchema } from '../src/config/env.schema';
+
+const DIR = join(__dirname, '..', 'deploy', 'k8s');
+const docs = readdirSync(DIR)
+  .filter((f) => f.endsWith('.yaml'))
+  .flatMap((f) => parseAllDocuments(readFileSync(join(DIR, f), 'utf8')).map((d) => d.toJS()));
+const byKind = (kind: string) => docs.filter((d) => d.kind === kind);
+const deployment = (name: string) => byKind('Deployment').find((d) => d.metadata.name === name);
+const knownEnv = new Set(Object.keys(envSchema.shape));
+
+describe('Kubernetes manifests match the app', () => {
+  const configMap = byKind('ConfigMap')[0];
+  const secret = byKind('Secret')[0];
+
+  it('only set environment variables the app reads', () => {
+    const names = [
+      ...Object.keys(configMap.data),
+      ...Object.keys(secret.stringData),
+      ...byKind('Deployment').flatMap((d) => d.spec.template.spec.containers[0].env.map((e: any) => e.name)),
+    ];
+    expect(names.filter((n) => !knownEnv.has(n))).toEqual([]);
+    expect(secret.stringData).toHaveProperty('TELEGRAM_BOT_TOKEN');
+  });
+
+  it.each(['telegram-bot-polling', 'telegram-bot-webhook'])('%s probes the health endpoints on the app port', (name) => {
+    const pod = deployment(name).spec.template.spec;
+    const container = pod.containers[0];
+    expect(container.ports[0].containerPort).toBe(Number(configMap.data.PORT));
+    expect(container.livenessProbe.httpGet.path).toBe('/health/live');
+    expect(container.startupProbe.httpGet.path).toBe('/health/live');
+    expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
+    expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(Number(configMap.data.SHUTDOWN_TIMEOUT_MS));
+  });
+
+  it('runs exactly one polling replica, replaced rather than rolled', () => {
+    const polling = deployment('telegram-bot-polling');
+    expect(polling.spec.replicas).toBe(1);
+    expect(polling.spec.strategy.type).toBe('Recreate');
+    expect(polling.spec.template.spec.containers[0].env).toContainEqual({ name: 'BOT_MODE', value: 'polling' });
+  });
+
+  it('scales webhook replicas with an autoscaler', () => {
+    const webhook = deployment('telegram-bot-webhook');
+    const env = webhook.spec.template.spec.containers[0].env.map((e: any) => e.name);
+    expect(env).toEqual(expect.arrayContaining(['BOT_MODE', 'WEBHOOK_URL']));
+    const hpa = byKind('HorizontalPodAutoscaler')[0];
+    expect(hpa.spec.scaleTargetRef.name).toBe('telegram-bot-webhook');
+    expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
+  });
+});
