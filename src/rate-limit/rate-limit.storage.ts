@@ -1,9 +1,14 @@
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { Logger } from '@nestjs/common';
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import type { RateLimitConfig } from '../config/app.config';
 
 /** DI token of the @nestjs/throttler storage that holds the per-user counters. */
 export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
+
+const logger = new Logger('RateLimitStorage');
+/** Connection errors repeat on every reconnect attempt: log at most one per interval. */
+const ERROR_LOG_EVERY_MS = 30_000;
 
 /**
  * In-memory storage (one process), or Redis with REDIS_URL so replicas share one counter per user.
@@ -12,9 +17,17 @@ export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
  */
 export function createRateLimitStorage(config: RateLimitConfig): ThrottlerStorage {
   if (!config.redisUrl) return new ThrottlerStorageService();
-  return new ThrottlerStorageRedisService(config.redisUrl, {
+  // Given a URL, the storage owns its connection and closes it on module destroy.
+  const storage = new ThrottlerStorageRedisService(config.redisUrl, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
   });
+  let lastLog = -Infinity;
+  storage.redis.on('error', (error: Error) => {
+    if (Date.now() - lastLog < ERROR_LOG_EVERY_MS) return;
+    lastLog = Date.now();
+    logger.warn(`redis unavailable, rate limit fails open: ${error.message}`);
+  });
+  return storage;
 }
