@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
+import { BotStatusService } from '../src/bot/bot-status.service';
 import { textMessage } from './fake-bot-api/updates';
 import { startBotApp, type BotTestContext } from './support/bot-app';
 
@@ -117,5 +118,19 @@ describe('observability endpoints under bot traffic', () => {
       await http().get(path).expect(200);
     }
     expect(calls()).toBe(before);
+  });
+
+  it('turns readiness red while draining and keeps liveness green', async () => {
+    const status = t.app.get(BotStatusService);
+    status.draining = true;
+    try {
+      const ready = await http().get('/health/ready').expect(503);
+      expect(ready.body.error.bot).toMatchObject({ status: 'down', draining: true });
+      await http().get('/health/live').expect(200);
+      await http().get('/health').expect(200);
+      expect((await botStats()).intake).toMatchObject({ draining: true, ready: false });
+    } finally {
+      status.draining = false;
+    }
   });
 });
