@@ -92,6 +92,8 @@ describe('observability endpoints under bot traffic', () => {
     expect(stats.batch.rowsWrittenTotal).toBeGreaterThanOrEqual(stats.batch.rowsWritten.messages);
     expect(stats.batch.flushFailures).toBe(0);
     expect(stats.batch.lastFlushAt).toEqual(expect.stringMatching(/^\d{4}-/));
+    expect(stats.batch.flushP99Ms).toBeGreaterThanOrEqual(stats.batch.flushP50Ms);
+    expect(stats.batch.flushP50Ms).toBeGreaterThan(0);
     const db = (await http().get('/db-status').expect(200)).body;
     expect(db.connected).toBe(true);
     expect(db.tables.messages.totalBytes).toBeGreaterThan(0);

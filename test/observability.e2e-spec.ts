@@ -170,6 +170,7 @@ describe('observability endpoints (no METRICS_TOKEN)', () => {
         lastPollAt: nullOr(iso),
         lastPollAgeSec: nullOr(count),
       },
+      webhook: null,
       dispatcher: {
         inFlight: count,
         concurrency: 64,
@@ -212,6 +213,8 @@ describe('observability endpoints (no METRICS_TOKEN)', () => {
         retries: count,
         deadLetters: count,
         lastFlushAt: nullOr(iso),
+        flushP50Ms: nullOr(count),
+        flushP99Ms: nullOr(count),
       },
       outbound: {
         limits: { globalPerSecond: 30, chatPerSecond: 1, groupPerMinute: 20 },

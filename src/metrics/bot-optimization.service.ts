@@ -59,6 +59,11 @@ export class BotOptimizationService {
         lastError: this.status.lastIntakeError,
       },
       polling,
+      // The URL is left out: operators sometimes put a secret in its path.
+      webhook:
+        this.telegram.mode === 'webhook'
+          ? { maxConnections: this.telegram.webhookMaxConnections }
+          : null,
       dispatcher,
       cache,
       rateLimit,
@@ -160,17 +165,27 @@ export class BotOptimizationService {
 
   private async batchStats() {
     const r = this.read;
-    const [pending, oldest, flushes, written, failures, retries, deadLetters, lastFlush] =
-      await Promise.all([
-        r.byLabel('telegram_bot_batch_pending_rows', 'buffer'),
-        r.max('telegram_bot_batch_oldest_pending_age_seconds'),
-        r.sum('telegram_bot_batch_flushes_total'),
-        r.byLabel('telegram_bot_batch_rows_written_total', 'buffer'),
-        r.sum('telegram_bot_batch_flush_failures_total'),
-        r.sum('telegram_bot_batch_retries_total'),
-        r.sum('telegram_bot_batch_dead_letters_total'),
-        r.max('telegram_bot_batch_last_flush_timestamp_seconds'),
-      ]);
+    const [
+      pending,
+      oldest,
+      flushes,
+      written,
+      failures,
+      retries,
+      deadLetters,
+      lastFlush,
+      [p50, p99],
+    ] = await Promise.all([
+      r.byLabel('telegram_bot_batch_pending_rows', 'buffer'),
+      r.max('telegram_bot_batch_oldest_pending_age_seconds'),
+      r.sum('telegram_bot_batch_flushes_total'),
+      r.byLabel('telegram_bot_batch_rows_written_total', 'buffer'),
+      r.sum('telegram_bot_batch_flush_failures_total'),
+      r.sum('telegram_bot_batch_retries_total'),
+      r.sum('telegram_bot_batch_dead_letters_total'),
+      r.max('telegram_bot_batch_last_flush_timestamp_seconds'),
+      r.quantiles('telegram_bot_batch_flush_duration_seconds', [0.5, 0.99]),
+    ]);
     return {
       size: this.batch.size,
       flushIntervalMs: this.batch.flushIntervalMs,
@@ -185,6 +200,8 @@ export class BotOptimizationService {
       retries,
       deadLetters,
       lastFlushAt: isoFromSec(lastFlush),
+      flushP50Ms: toMs(p50),
+      flushP99Ms: toMs(p99),
     };
   }
 
