@@ -203,6 +203,19 @@ describe('OutboundService', () => {
     ]);
   });
 
+  it('gives up a retry wait at shutdown instead of keeping the process alive', async () => {
+    const { telegram, calls } = fakeTelegram([() => Promise.reject(telegramError(500))]);
+    outbound.attach(telegram);
+    const outcome = telegram.sendMessage(1, 'hi').catch((error: unknown) => error);
+    await jest.advanceTimersByTimeAsync(10);
+
+    outbound.onApplicationShutdown();
+
+    await expect(outcome).resolves.toMatchObject({ message: '500: error' });
+    expect(calls).toHaveLength(1);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   it('governs the per-update ctx.telegram through its middleware', async () => {
     const { telegram, calls } = fakeTelegram([() => Promise.reject(telegramError(429, 1))]);
     const next = jest.fn(async () => {

@@ -5,7 +5,7 @@ import type { Context, MiddlewareFn, Telegram } from 'telegraf';
 import { backoffDelay, sleep } from '../common/backoff';
 import { telegramConfig, type TelegramConfig } from '../config/app.config';
 import { InjectMetricsRegistry } from '../metrics/metrics.registry';
-import { OutboundGovernor, type OutboundLane } from './outbound.governor';
+import { OutboundClosedError, OutboundGovernor, type OutboundLane } from './outbound.governor';
 import { OutboundMetrics } from './outbound.metrics';
 import { classifyFailure, isRetryable } from './retry-policy';
 
@@ -61,6 +61,8 @@ export class OutboundService implements OnApplicationShutdown {
   private readonly attached = new WeakSet<Telegram>();
   private transport?: CallApi;
   private readonly timeoutMs: number;
+  /** Aborted at shutdown: cuts retry waits short so no timer outlives the app. */
+  private readonly stopping = new AbortController();
 
   constructor(
     @Inject(telegramConfig.KEY) config: TelegramConfig,
@@ -121,6 +123,7 @@ export class OutboundService implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
+    this.stopping.abort();
     this.governor.close();
   }
 
@@ -161,7 +164,7 @@ export class OutboundService implements OnApplicationShutdown {
           const giveUp =
             floodRetries >= OUTBOUND_RETRY.floodRetries[lane] ||
             failure.retryAfterSec > OUTBOUND_RETRY.maxRetryAfterSec[lane];
-          if (giveUp) throw this.fail(method, error);
+          if (giveUp || this.stopping.signal.aborted) throw this.fail(method, error);
           floodRetries++;
           this.metrics.retries.inc();
           continue; // the gate holds the retry until the pause is over
@@ -169,10 +172,12 @@ export class OutboundService implements OnApplicationShutdown {
         const retry =
           isRetryable(failure, method) &&
           errorRetries < OUTBOUND_RETRY.errorRetries &&
-          !options?.signal?.aborted;
+          !options?.signal?.aborted &&
+          !this.stopping.signal.aborted;
         if (!retry) throw this.fail(method, error);
         this.metrics.retries.inc();
-        await sleep(backoffDelay(errorRetries++, OUTBOUND_RETRY.backoff));
+        await sleep(backoffDelay(errorRetries++, OUTBOUND_RETRY.backoff), this.stopping.signal);
+        if (this.stopping.signal.aborted) throw this.fail(method, error);
       }
     }
   }
@@ -186,7 +191,8 @@ export class OutboundService implements OnApplicationShutdown {
   ): Promise<void> {
     if (usesMessageBuckets(method)) return this.governor.acquire(chatId, lane, retry);
     const pause = this.governor.globalPauseMs();
-    if (pause > 0) await sleep(pause);
+    if (pause > 0) await sleep(pause, this.stopping.signal);
+    if (this.stopping.signal.aborted) throw new OutboundClosedError();
   }
 
   private async withTimeout(

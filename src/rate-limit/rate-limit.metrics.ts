@@ -5,8 +5,9 @@ export class RateLimitMetrics {
   readonly limited: Counter;
   readonly notices: Counter;
   readonly storageErrors: Counter;
-  /** user id → when their block ends (ms epoch); pruned whenever the gauge is read. */
+  /** user id → when their block ends (ms epoch); pruned when read and, amortised, when it grows. */
   private readonly limitedUntil = new Map<number, number>();
+  private pruneAt = 1024;
 
   constructor(registry: Registry, now: () => number = Date.now) {
     this.limited = new Counter({
@@ -24,15 +25,13 @@ export class RateLimitMetrics {
       help: 'Rate-limit storage failures (the update was let through: fail open)',
       registers: [registry],
     });
-    const limitedUntil = this.limitedUntil;
+    const users = (t: number) => this.limitedUsers(t);
     new Gauge({
       name: 'telegram_bot_rate_limited_users',
       help: 'Distinct users currently over the rate limit (seen by this process, block not yet expired)',
       registers: [registry],
       collect() {
-        const t = now();
-        for (const [user, until] of limitedUntil) if (until <= t) limitedUntil.delete(user);
-        this.set(limitedUntil.size);
+        this.set(users(now()));
       },
     });
   }
@@ -41,6 +40,10 @@ export class RateLimitMetrics {
   recordLimited(userId: number, retryAfterMs: number, now: number): void {
     this.limited.inc();
     this.limitedUntil.set(userId, now + retryAfterMs);
+    // Bounded even when nobody reads the gauge: prune when the map has doubled since last time.
+    if (this.limitedUntil.size >= this.pruneAt) {
+      this.pruneAt = Math.max(1024, 2 * this.limitedUsers(now));
+    }
   }
 
   /** Distinct users currently limited (same value as the gauge). */
