@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
@@ -11,7 +12,8 @@ import { scrubSecrets } from './logging/secrets';
 
 export async function createApp(): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    bufferLogs: true,
+    // Boot can wait minutes for the database: log as JSON right away (not buffered until pino is up).
+    logger: bootLogger(loadEnv().LOG_LEVEL),
     bodyParser: false,
     // Throw instead of process.exit(1), so bootstrap can print one clean line (and tests can catch).
     abortOnError: false,
@@ -27,6 +29,15 @@ export async function createApp(): Promise<NestExpressApplication> {
   });
   app.enableShutdownHooks();
   return app;
+}
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+const PINO_TO_NEST: Record<string, LogLevel> = { fatal: 'fatal', error: 'error', warn: 'warn', info: 'log', debug: 'debug', trace: 'verbose' };
+
+function bootLogger(level: string): ConsoleLogger | false {
+  if (level === 'silent') return false;
+  const logLevels = LEVELS.slice(0, LEVELS.indexOf(PINO_TO_NEST[level] ?? 'log') + 1);
+  return new ConsoleLogger({ json: true, logLevels });
 }
 
 async function bootstrap(): Promise<void> {

@@ -2,8 +2,12 @@ import { CACHE_MANAGER, type Cache } from '@nestjs/cache-manager';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { KeyvCacheableMemory } from 'cacheable';
 import type { Registry } from 'prom-client';
+import { withTimeout } from '../common/timeout';
 import { InjectMetricsRegistry } from '../metrics/metrics.registry';
 import { CacheMetrics } from './cache.metrics';
+
+/** A cache slower than this is treated as down for that call (a Redis outage must not stall handlers). */
+const CACHE_TIMEOUT_MS = 500;
 
 /**
  * Cache-aside reads with hit/miss accounting. Values must be JSON-safe (they may live in Redis).
@@ -30,7 +34,7 @@ export class BotCacheService {
 
   async get<T>(key: string): Promise<T | undefined> {
     try {
-      const value = await this.cache.get<T>(key);
+      const value = await withTimeout(this.cache.get<T>(key), CACHE_TIMEOUT_MS, 'cache read');
       (value === undefined || value === null ? this.metrics.misses : this.metrics.hits).inc();
       return value ?? undefined;
     } catch (error) {
@@ -42,7 +46,7 @@ export class BotCacheService {
 
   async set<T>(key: string, value: T): Promise<void> {
     try {
-      await this.cache.set(key, value);
+      await withTimeout(this.cache.set(key, value), CACHE_TIMEOUT_MS, 'cache write');
     } catch (error) {
       this.logger.warn(`cache write failed: ${(error as Error).message}`);
     }
@@ -50,7 +54,7 @@ export class BotCacheService {
 
   async del(key: string): Promise<void> {
     try {
-      await this.cache.del(key);
+      await withTimeout(this.cache.del(key), CACHE_TIMEOUT_MS, 'cache delete');
     } catch (error) {
       this.logger.warn(`cache delete failed: ${(error as Error).message}`);
     }

@@ -29,12 +29,20 @@ describe('OffsetTracker', () => {
     const tracker = new OffsetTracker();
     [1, 2].forEach((id) => tracker.accept(id));
     let woke = false;
-    const waiting = tracker.whenOffsetAdvances().then(() => (woke = true));
+    const waiting = tracker.whenOffsetMovesFrom(tracker.offset).then(() => (woke = true));
     tracker.finish(2);
     await Promise.resolve();
     expect(woke).toBe(false);
     tracker.finish(1);
     await waiting;
     expect(woke).toBe(true);
+  });
+
+  it('does not wait when the offset already moved since the caller looked', async () => {
+    const tracker = new OffsetTracker();
+    tracker.accept(1);
+    const seen = tracker.offset;
+    tracker.finish(1);
+    await expect(tracker.whenOffsetMovesFrom(seen)).resolves.toBeUndefined();
   });
 });

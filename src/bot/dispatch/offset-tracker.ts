@@ -47,14 +47,20 @@ export class OffsetTracker {
     }
   }
 
-  /** Resolves when the confirmable offset moves (some oldest update finished) or `signal` aborts. */
-  whenOffsetAdvances(signal?: AbortSignal): Promise<void> {
-    this.lastOffset = this.offset;
-    return abortableWait(this.waiters, signal);
+  /**
+   * Resolves once the confirmable offset differs from `from` (at once if it already does), or when
+   * `signal` aborts. Comparing with the caller's value, not "now", means a finish that happened
+   * between the caller's poll and this call is not missed.
+   */
+  async whenOffsetMovesFrom(from: number, signal?: AbortSignal): Promise<void> {
+    while (this.offset === from && !signal?.aborted) {
+      this.lastOffset = this.offset;
+      await abortableWait(this.waiters, signal);
+    }
   }
 
   /** Resolves when nothing is unfinished. */
   async whenIdle(signal?: AbortSignal): Promise<void> {
-    while (this.unfinished.size > 0 && !signal?.aborted) await this.whenOffsetAdvances(signal);
+    while (this.unfinished.size > 0 && !signal?.aborted) await this.whenOffsetMovesFrom(this.offset, signal);
   }
 }

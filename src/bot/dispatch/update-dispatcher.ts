@@ -5,6 +5,7 @@ import type { Update } from 'telegraf/types';
 import { abortableWait } from '../../common/abortable-wait';
 import { TimeoutError, withTimeout } from '../../common/timeout';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
+import { runWithUpdateLogContext } from '../../logging/update-log-context';
 import { BotMetrics } from '../bot.metrics';
 import { chatIdOf, chatKeyOf } from './chat-key';
 
@@ -105,7 +106,11 @@ export class UpdateDispatcher {
   private async handle(update: Update): Promise<void> {
     const stopTimer = this.metrics.handlerDuration.startTimer();
     try {
-      await withTimeout(this.bot.handleUpdate(update), this.config.updateTimeoutMs, `update ${update.update_id}`);
+      await withTimeout(
+        runWithUpdateLogContext(update, () => this.bot.handleUpdate(update)),
+        this.config.updateTimeoutMs,
+        `update ${update.update_id}`,
+      );
       this.metrics.handled.inc();
     } catch (error) {
       this.metrics.failed.inc();

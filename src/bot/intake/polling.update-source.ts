@@ -64,14 +64,16 @@ export class PollingUpdateSource {
   private async run(signal: AbortSignal): Promise<void> {
     let failures = 0;
     let onlyKnown = false;
+    let polledOffset = 0;
     this.status.intakeRunning = true;
     while (!signal.aborted) {
       await this.intake.whenRoom(signal);
       // Everything Telegram would return is already in flight: wait until the offset can move.
-      if (onlyKnown) await this.intake.tracker.whenOffsetAdvances(signal);
+      if (onlyKnown) await this.intake.tracker.whenOffsetMovesFrom(polledOffset, signal);
       if (signal.aborted) break;
       try {
-        const updates = await this.poll(signal);
+        polledOffset = this.intake.tracker.offset;
+        const updates = await this.poll(polledOffset, signal);
         this.metrics.polls.inc();
         this.metrics.lastPoll.setToCurrentTime();
         if (updates.length === 0) this.metrics.emptyPolls.inc();
@@ -93,14 +95,14 @@ export class PollingUpdateSource {
     this.status.intakeRunning = false;
   }
 
-  private poll(signal: AbortSignal): Promise<Update[]> {
+  private poll(offset: number, signal: AbortSignal): Promise<Update[]> {
     const { pollingTimeoutSec, readLatencySec, pollingLimit, allowedUpdates } = this.config;
     const readTimeout = AbortSignal.timeout((pollingTimeoutSec + readLatencySec) * 1000);
     return this.bot.telegram
       .callApi(
         'getUpdates',
         {
-          offset: this.intake.tracker.offset,
+          offset,
           limit: pollingLimit,
           timeout: pollingTimeoutSec,
           allowed_updates: [...allowedUpdates],

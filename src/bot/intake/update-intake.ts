@@ -58,6 +58,6 @@ export class UpdateIntake {
   }
 
   private async whenFinished(updateId: number): Promise<void> {
-    while (this.tracker.isUnfinished(updateId)) await this.tracker.whenOffsetAdvances();
+    while (this.tracker.isUnfinished(updateId)) await this.tracker.whenOffsetMovesFrom(this.tracker.offset);
   }
 }
