@@ -8,13 +8,17 @@ import { RateLimitService } from './rate-limit.service';
 const ADMIN = 777;
 
 /** A minimal update context: who sent it, and spies for what the bot says back. */
-function fakeCtx(userId: number | undefined, kind: 'message' | 'callback' = 'message') {
+function fakeCtx(
+  userId: number | undefined,
+  kind: 'message' | 'callback' = 'message',
+  chatType = 'private',
+) {
   const sendMessage = jest.fn().mockResolvedValue({});
   const answerCbQuery = jest.fn().mockResolvedValue(true);
   const ctx = {
     update: { update_id: 1 },
     from: userId === undefined ? undefined : { id: userId },
-    chat: { id: userId ?? -1, type: 'private' },
+    chat: { id: chatType === 'private' ? (userId ?? -1) : -100, type: chatType },
     callbackQuery: kind === 'callback' ? { id: 'q' } : undefined,
     telegram: { sendMessage },
     answerCbQuery,
@@ -114,6 +118,18 @@ describe('RateLimitService', () => {
 
     expect(next).not.toHaveBeenCalled();
     expect(answerCbQuery).toHaveBeenCalledWith('Slow down: try again in 60 s');
+    expect(sendMessage).not.toHaveBeenCalled();
+  });
+
+  it('drops limited group messages without posting a notice in the group', async () => {
+    const limiter = service();
+    await send(limiter, 1, 10);
+    const { ctx, sendMessage } = fakeCtx(1, 'message', 'supergroup');
+    const next = jest.fn();
+
+    await limiter.middleware()(ctx, next);
+
+    expect(next).not.toHaveBeenCalled();
     expect(sendMessage).not.toHaveBeenCalled();
   });
 

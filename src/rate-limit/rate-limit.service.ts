@@ -90,7 +90,8 @@ export class RateLimitService {
 
   /**
    * Telegraf middleware for every update: over the limit, the update is not passed on and the user
-   * gets at most one notice per window (a callback query is answered with it instead). Admins
+   * gets at most one notice per window, in private chats (a callback query is answered with it
+   * instead; group chats get none). Admins
    * (ADMIN_USER_ID) are exempt; updates without a sender pass.
    */
   middleware(): MiddlewareFn<Context> {
@@ -108,9 +109,10 @@ export class RateLimitService {
     try {
       if (ctx.callbackQuery) {
         await ctx.answerCbQuery(text);
-      } else if (ctx.chat) {
+      } else if (ctx.chat?.type === 'private') {
         await ctx.telegram.sendMessage(ctx.chat.id, text);
       } else {
+        // Not in groups: the notice would be posted for everyone to see, for one member's chatter.
         return;
       }
       this.metrics.notices.inc();
