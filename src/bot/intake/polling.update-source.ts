@@ -99,7 +99,7 @@ export class PollingUpdateSource {
     const { pollingTimeoutSec, readLatencySec, pollingLimit, allowedUpdates } = this.config;
     const readTimeout = AbortSignal.timeout((pollingTimeoutSec + readLatencySec) * 1000);
     return this.bot.telegram
-      .callApi(
+      .callApi<'getUpdates'>(
         'getUpdates',
         {
           offset,
@@ -112,7 +112,7 @@ export class PollingUpdateSource {
       .catch((error: unknown) => {
         if (error instanceof TelegramError && error.code === 401) throw new BotTokenRejectedError();
         throw error;
-      }) as Promise<Update[]>;
+      });
   }
 
   /** How long to wait after a failed poll: retry_after on 429, backoff on 409, 5xx and network errors. */
