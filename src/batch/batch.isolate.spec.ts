@@ -60,4 +60,9 @@ describe('isContentError', () => {
     expect(isContentError({ code })).toBe(expected);
     expect(isContentError({ driverError: { code } })).toBe(expected);
   });
+
+  it('treats a parameter the driver cannot serialise as content', () => {
+    expect(isContentError({ driverError: new RangeError('Invalid time value') })).toBe(true);
+    expect(isContentError(new TypeError('x is undefined'))).toBe(false);
+  });
 });

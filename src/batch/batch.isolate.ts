@@ -48,7 +48,10 @@ function concat(groups: FlushUnit[]): FlushUnit {
 /** True for errors caused by a row's content (bad value, constraint, too large), not by the database. */
 export function isContentError(error: unknown): boolean {
   const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
-  const code = e?.code ?? e?.driverError?.code;
+  const driverError = e?.driverError;
+  const code = e?.code ?? driverError?.code;
   // 21 cardinality, 22 data exception, 23 integrity constraint, 54 program limit (row too big).
-  return typeof code === 'string' && /^(21|22|23|54)/.test(code);
+  if (typeof code === 'string' && /^(21|22|23|54)/.test(code)) return true;
+  // A driver that serialises parameters itself (PGlite) throws RangeError on e.g. an invalid Date.
+  return error instanceof RangeError || driverError instanceof RangeError;
 }

@@ -9,7 +9,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Registry } from 'prom-client';
 import { backoffDelay, sleep } from '../common/backoff';
 import { batchConfig, type BatchConfig } from '../config/app.config';
-import { describeDbError } from '../database/db-errors';
+import { describeDbError, isTransientDbError } from '../database/db-errors';
 import { InjectMetricsRegistry } from '../metrics/metrics.registry';
 import { BatchBuffer, type FlushUnit } from './batch.buffer';
 import { isContentError, splitUnit, unitSize } from './batch.isolate';
@@ -243,9 +243,10 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
     this.stats.retries++;
     this.metrics.retries.inc();
     if (this.attempt === 1 || this.attempt % 10 === 0) {
-      this.logger.warn(
-        `Flush failed (${describeDbError(error)}); ${this.buffer.pending} rows kept, retry ${this.attempt} in ${delay} ms`,
-      );
+      const message = `Flush failed (${describeDbError(error)}); ${this.buffer.pending} rows kept, retry ${this.attempt} in ${delay} ms`;
+      // An outage heals by itself; anything else (schema, permissions, a bug) needs an operator.
+      if (isTransientDbError(error)) this.logger.warn(message);
+      else this.logger.error(message);
     }
     if (this.wake.signal.aborted) this.wake = new AbortController();
     await sleep(delay, this.wake.signal);

@@ -1,0 +1,65 @@
+import { activityRow, bootBatchApp, messageRow, type BatchApp } from './support/batch-app';
+import { createTestDatabase, type TestDatabase } from './support/test-database';
+
+describe('BatchModule with hostile content (e2e)', () => {
+  let db: TestDatabase;
+  let app: BatchApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await bootBatchApp(db.env);
+  });
+
+  afterAll(async () => {
+    await app?.moduleRef.close();
+    await db?.drop();
+  });
+
+  it('stores NUL bytes, 4096-character texts and absurd names; dead-letters only refused rows', async () => {
+    const long = 'й'.repeat(4096);
+    app.batch.addMessage(messageRow(1, 10, 'before\u0000after'));
+    app.batch.addMessage(messageRow(2, 10, long));
+    app.batch.addMessage({ ...messageRow(3, 10), createdAt: new Date(NaN) });
+    app.batch.addMessage(messageRow(4, null, null));
+    app.batch.addUserActivity({ ...activityRow(10, new Date(), 3), firstName: 'x'.repeat(10_000) });
+    app.batch.addUserActivity({ ...activityRow(11, new Date(), 3_000_000_000) });
+    await app.batch.durable();
+
+    const messages = await app.query<{ update_id: string | number; text: string | null }>(
+      'SELECT update_id, text FROM messages ORDER BY update_id',
+    );
+    expect(messages.map((m) => [Number(m.update_id), m.text])).toEqual([
+      [1, 'beforeafter'],
+      [2, long],
+      [4, null],
+    ]);
+    const users = await app.query<{
+      id: string | number;
+      name_length: number;
+      message_count: number;
+    }>('SELECT id, length(first_name) AS name_length, message_count FROM users ORDER BY id');
+    // User 10: three activity messages, one of them the refused update 3, so two are counted.
+    expect(users.map((u) => [Number(u.id), u.name_length, u.message_count])).toEqual([
+      [10, 256, 2],
+    ]);
+
+    const dead = await app.query<{
+      kind: string;
+      payload: { updateId?: number; id?: number };
+      reason: string;
+    }>('SELECT kind, payload, reason FROM dead_letters ORDER BY id');
+    expect(dead).toEqual([
+      {
+        kind: 'message',
+        payload: expect.objectContaining({ updateId: 3, createdAt: null }),
+        reason: expect.any(String),
+      },
+      {
+        kind: 'user',
+        payload: expect.objectContaining({ id: 11, extra: 3_000_000_000 }),
+        reason: expect.any(String),
+      },
+    ]);
+    expect(app.batch.snapshot()).toMatchObject({ deadLetters: 2, pending: { total: 0 } });
+  });
+});
