@@ -239,6 +239,22 @@ describe('BatchService', () => {
     await expect(durable).rejects.toThrow('not written');
   });
 
+  it('stops retrying once the application has shut down, so no timer keeps the process alive', async () => {
+    ctx = setup();
+    for (let i = 0; i < 1000; i++) ctx.writer.failNext.push(dbError('ECONNREFUSED'));
+    ctx.service.addMessage(message(1));
+    const shutdown = ctx.service.beforeApplicationShutdown();
+    await jest.advanceTimersByTimeAsync(10_100);
+    await shutdown;
+    const attempts = ctx.writer.writes.length;
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(ctx.writer.writes).toHaveLength(attempts);
+    expect(jest.getTimerCount()).toBe(0);
+    // A later drain (the bot's coordinator) may still try again.
+    ctx.writer.failNext.length = 0;
+    await expect(ctx.service.drain(1000)).resolves.toEqual({ unwritten: 0 });
+  });
+
   it('registers its metrics and reports them in snapshot()', async () => {
     ctx = setup();
     [1, 2, 3].forEach((id) => ctx.service.addMessage(message(id)));

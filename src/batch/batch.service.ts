@@ -49,6 +49,7 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
   private wake = new AbortController();
   private drains = 0;
   private giveUpAt: number | null = null;
+  private closed = false;
   private durableWaiters: DurableWaiter[] = [];
   private notFullWaiters: (() => void)[] = [];
   private readonly stats = {
@@ -96,8 +97,10 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Resolves once every row added before this call is committed (or dead-lettered). */
   durable(): Promise<void> {
+    // Every pending row was added before this call, so "nothing pending" is the whole test (O(1):
+    // the dispatcher calls this once per update).
+    if (this.buffer.pending === 0) return Promise.resolve();
     const target = this.buffer.lastSeq;
-    if (this.buffer.minPendingSeq() > target) return Promise.resolve();
     return new Promise((resolve, reject) => this.durableWaiters.push({ target, resolve, reject }));
   }
 
@@ -153,6 +156,7 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
   /** Safety net after the bot's own drain; TypeORM closes the DataSource right after this phase. */
   async beforeApplicationShutdown(): Promise<void> {
     if (this.buffer.pending > 0 || this.loop) await this.drain(SHUTDOWN_SAFETY_NET_MS);
+    this.closed = true;
     if (this.scheduler.doesExist('interval', BATCH_FLUSH_INTERVAL)) {
       this.scheduler.deleteInterval(BATCH_FLUSH_INTERVAL);
     }
@@ -234,6 +238,8 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
   private async backoff(error: unknown): Promise<boolean> {
     this.stats.failures++;
     this.metrics.failures.inc();
+    // After shutdown only a drain may retry: a retry timer must not keep the process alive.
+    if (this.closed && this.drains === 0) return false;
     let delay = backoffDelay(this.attempt++, { baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS });
     if (this.giveUpAt !== null) {
       const left = this.giveUpAt - Date.now();
