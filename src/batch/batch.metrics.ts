@@ -7,8 +7,28 @@ export interface BatchGaugeSource {
   oldestPendingAgeSeconds(): number;
 }
 
+/** Plain totals, for BatchService.snapshot(). */
+export interface BatchTotals {
+  flushes: number;
+  rowsWritten: { messages: number; users: number };
+  failures: number;
+  retries: number;
+  deadLetters: number;
+  lastFlushAt: Date | null;
+  lastFlushDurationMs: number | null;
+}
+
 /** Batch counters in the shared registry, scraped by Prometheus and read by /bot-optimization. */
 export class BatchMetrics {
+  readonly totals: BatchTotals = {
+    flushes: 0,
+    rowsWritten: { messages: 0, users: 0 },
+    failures: 0,
+    retries: 0,
+    deadLetters: 0,
+    lastFlushAt: null,
+    lastFlushDurationMs: null,
+  };
   readonly flushes: Counter;
   readonly rowsWritten: Counter<'buffer'>;
   readonly failures: Counter;
@@ -76,5 +96,36 @@ export class BatchMetrics {
     });
     this.rowsWritten.inc({ buffer: 'messages' }, 0);
     this.rowsWritten.inc({ buffer: 'users' }, 0);
+  }
+
+  recordFlush(durationMs: number): void {
+    this.totals.flushes++;
+    this.totals.lastFlushAt = new Date();
+    this.totals.lastFlushDurationMs = Math.round(durationMs * 100) / 100;
+    this.flushes.inc();
+    this.lastFlush.set(Date.now() / 1000);
+    this.flushDuration.observe(durationMs / 1000);
+  }
+
+  recordWritten(messages: number, users: number): void {
+    this.totals.rowsWritten.messages += messages;
+    this.totals.rowsWritten.users += users;
+    this.rowsWritten.inc({ buffer: 'messages' }, messages);
+    this.rowsWritten.inc({ buffer: 'users' }, users);
+  }
+
+  recordFailure(): void {
+    this.totals.failures++;
+    this.failures.inc();
+  }
+
+  recordRetry(): void {
+    this.totals.retries++;
+    this.retries.inc();
+  }
+
+  recordDeadLetter(): void {
+    this.totals.deadLetters++;
+    this.deadLetters.inc();
   }
 }

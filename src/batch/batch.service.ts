@@ -11,10 +11,11 @@ import { backoffDelay, sleep } from '../common/backoff';
 import { batchConfig, type BatchConfig } from '../config/app.config';
 import { describeDbError, isTransientDbError } from '../database/db-errors';
 import { InjectMetricsRegistry } from '../metrics/metrics.registry';
-import { BatchBuffer, type FlushUnit } from './batch.buffer';
-import { isContentError, splitUnit, unitSize } from './batch.isolate';
+import { BatchBuffer } from './batch.buffer';
+import { BatchFlusher } from './batch.flusher';
 import { BatchMetrics } from './batch.metrics';
-import { sanitizeActivity, sanitizeMessage, toDeadLetterPayload } from './batch.sanitize';
+import { sanitizeActivity, sanitizeMessage } from './batch.sanitize';
+import { DurableWaiters } from './batch.waiters';
 import type { BatchSnapshot, MessageRow, UserActivity } from './batch.types';
 import { BatchWriter } from './batch.writer';
 
@@ -25,12 +26,6 @@ const RETRY_BASE_MS = 100;
 const RETRY_MAX_MS = 5_000;
 // The bot's shutdown coordinator drains first with its own budget; this is only the safety net.
 const SHUTDOWN_SAFETY_NET_MS = 10_000;
-
-interface DurableWaiter {
-  target: number;
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
 
 /**
  * Write-behind buffers for messages and users: multi-row upserts on size or schedule, one
@@ -50,17 +45,9 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
   private drains = 0;
   private giveUpAt: number | null = null;
   private closed = false;
-  private durableWaiters: DurableWaiter[] = [];
+  private readonly flusher: BatchFlusher;
+  private readonly durableWaiters = new DurableWaiters();
   private notFullWaiters: (() => void)[] = [];
-  private readonly stats = {
-    flushes: 0,
-    rowsWritten: { messages: 0, users: 0 },
-    failures: 0,
-    retries: 0,
-    deadLetters: 0,
-    lastFlushAt: null as Date | null,
-    lastFlushDurationMs: null as number | null,
-  };
 
   constructor(
     @Inject(batchConfig.KEY) private readonly config: BatchConfig,
@@ -73,6 +60,7 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
       pendingUsers: () => this.buffer.pendingUsers,
       oldestPendingAgeSeconds: () => this.oldestPendingAgeMs() / 1000,
     });
+    this.flusher = new BatchFlusher(this.buffer, writer, this.metrics, this.logger);
   }
 
   onModuleInit(): void {
@@ -100,8 +88,7 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
     // Every pending row was added before this call, so "nothing pending" is the whole test (O(1):
     // the dispatcher calls this once per update).
     if (this.buffer.pending === 0) return Promise.resolve();
-    const target = this.buffer.lastSeq;
-    return new Promise((resolve, reject) => this.durableWaiters.push({ target, resolve, reject }));
+    return this.durableWaiters.wait(this.buffer.lastSeq);
   }
 
   /** True while pending rows are at or above BATCH_MAX_PENDING: intake should pause. */
@@ -144,7 +131,7 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
       this.logger.error(
         `Drain deadline passed: ${unwritten} rows could not be written to the database`,
       );
-      this.rejectDurableWaiters(
+      this.durableWaiters.rejectAll(
         new Error(`${unwritten} buffered rows were not written before shutdown`),
       );
     } else {
@@ -166,7 +153,7 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Current numbers as a plain object, for /bot-optimization. */
   snapshot(): BatchSnapshot {
-    const s = this.stats;
+    const s = this.metrics.totals;
     return {
       size: this.config.size,
       intervalMs: this.config.flushIntervalMs,
@@ -217,27 +204,36 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
   private kick(): void {
     if (this.loop || !this.shouldFlush()) return;
     this.loop = this.runLoop()
-      .catch((error: unknown) => this.logger.error(`Flush loop stopped: ${describeDbError(error)}`))
-      .finally(() => {
+      .catch((error: unknown) => {
+        this.logger.error(`Flush loop stopped: ${describeDbError(error)}`);
+        return false;
+      })
+      .then((finished) => {
         this.loop = null;
+        // Rows added between the loop's last check and now found it still running.
+        if (finished) this.afterAdd();
       });
   }
 
-  private async runLoop(): Promise<void> {
+  /** Flushes while there is work; false when it gave up (drain deadline or shutdown). */
+  private async runLoop(): Promise<boolean> {
     while (this.shouldFlush()) {
       try {
-        await this.flushOnce();
+        await this.flusher.flush(this.config.size);
         this.attempt = 0;
       } catch (error) {
-        if (!(await this.backoff(error))) return;
+        this.settleWaiters();
+        if (!(await this.backoff(error))) return false;
+        continue;
       }
+      this.settleWaiters();
     }
+    return true;
   }
 
   /** Waits before the next attempt; false when a drain's deadline leaves no time for one. */
   private async backoff(error: unknown): Promise<boolean> {
-    this.stats.failures++;
-    this.metrics.failures.inc();
+    this.metrics.recordFailure();
     // After shutdown only a drain may retry: a retry timer must not keep the process alive.
     if (this.closed && this.drains === 0) return false;
     let delay = backoffDelay(this.attempt++, { baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS });
@@ -246,8 +242,7 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
       if (left <= 0) return false;
       delay = Math.min(delay, left);
     }
-    this.stats.retries++;
-    this.metrics.retries.inc();
+    this.metrics.recordRetry();
     if (this.attempt === 1 || this.attempt % 10 === 0) {
       const message = `Flush failed (${describeDbError(error)}); ${this.buffer.pending} rows kept, retry ${this.attempt} in ${delay} ms`;
       // An outage heals by itself; anything else (schema, permissions, a bug) needs an operator.
@@ -259,84 +254,11 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
     return true;
   }
 
-  /** Writes one unit in one transaction; on a content error, bisects and dead-letters bad rows. */
-  private async flushOnce(): Promise<void> {
-    const started = performance.now();
-    const work: FlushUnit[] = [this.buffer.take(this.config.size)];
-    try {
-      while (work.length > 0) {
-        const unit = work[0];
-        try {
-          const result = await this.writer.write(
-            unit.messages.map((m) => m.row),
-            this.buffer.toWrites(unit.users),
-          );
-          this.buffer.settle(unit);
-          this.countWritten(result.messagesInserted, result.usersUpserted);
-        } catch (error) {
-          if (!isContentError(error)) throw error;
-          if (unitSize(unit) > 1) {
-            work.splice(0, 1, ...splitUnit(unit));
-            continue;
-          }
-          await this.deadLetter(unit, error);
-        }
-        work.shift();
-      }
-    } catch (error) {
-      this.buffer.restore({
-        messages: work.flatMap((u) => u.messages),
-        users: work.flatMap((u) => u.users),
-      });
-      throw error;
-    } finally {
-      this.settleWaiters();
-    }
-    const durationMs = performance.now() - started;
-    this.stats.flushes++;
-    this.stats.lastFlushAt = new Date();
-    this.stats.lastFlushDurationMs = Math.round(durationMs * 100) / 100;
-    this.metrics.flushes.inc();
-    this.metrics.lastFlush.set(Date.now() / 1000);
-    this.metrics.flushDuration.observe(durationMs / 1000);
-  }
-
-  private async deadLetter(unit: FlushUnit, error: unknown): Promise<void> {
-    const reason = describeDbError(error);
-    const [kind, payload, id] = unit.messages.length
-      ? (['message', unit.messages[0].row, `update ${unit.messages[0].row.updateId}`] as const)
-      : (['user', this.buffer.toWrites(unit.users)[0], `user ${unit.users[0].id}`] as const);
-    await this.writer.deadLetter(kind, toDeadLetterPayload(payload), reason);
-    this.buffer.settle(unit);
-    this.stats.deadLetters++;
-    this.metrics.deadLetters.inc();
-    this.logger.warn(`Row refused by the database (${id}: ${reason}); stored in dead_letters`);
-  }
-
-  private countWritten(messages: number, users: number): void {
-    this.stats.rowsWritten.messages += messages;
-    this.stats.rowsWritten.users += users;
-    this.metrics.rowsWritten.inc({ buffer: 'messages' }, messages);
-    this.metrics.rowsWritten.inc({ buffer: 'users' }, users);
-  }
-
   private settleWaiters(): void {
-    if (this.durableWaiters.length > 0) {
-      const committedBelow = this.buffer.minPendingSeq();
-      const waiting: DurableWaiter[] = [];
-      for (const w of this.durableWaiters) {
-        if (w.target < committedBelow) w.resolve();
-        else waiting.push(w);
-      }
-      this.durableWaiters = waiting;
-    }
+    if (this.durableWaiters.size > 0) this.durableWaiters.settle(this.buffer.minPendingSeq());
     if (this.notFullWaiters.length > 0 && !this.full) {
       for (const resolve of this.notFullWaiters.splice(0)) resolve();
     }
-  }
-
-  private rejectDurableWaiters(error: Error): void {
-    for (const w of this.durableWaiters.splice(0)) w.reject(error);
   }
 
   private oldestPendingAgeMs(): number {
