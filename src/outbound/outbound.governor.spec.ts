@@ -32,15 +32,38 @@ describe('OutboundGovernor', () => {
     expect(times).toEqual([0, 0, 0, 1000, 2000]);
   });
 
-  it('spaces calls to different chats by the global rate', async () => {
+  it('spaces calls to different chats by the global rate after a burst of 3', async () => {
     const g = governor({ globalPerSecond: 10 });
 
-    const times = track([1, 2, 3, 4, 5].map((chat) => g.acquire(chat, 'interactive')));
+    const times = track([1, 2, 3, 4, 5, 6, 7].map((chat) => g.acquire(chat, 'interactive')));
     expect(g.queued('interactive')).toBe(4);
     await jest.advanceTimersByTimeAsync(1000);
 
-    expect(times).toEqual([0, 100, 200, 300, 400]);
+    expect(times).toEqual([0, 0, 0, 100, 200, 300, 400]);
     expect(g.queued('interactive')).toBe(0);
+  });
+
+  it('never releases more than the global rate within any second, even catching up after lag', async () => {
+    const g = governor({ globalPerSecond: 30 });
+    const released: number[] = [];
+    const start = Date.now();
+    const all = Array.from({ length: 300 }, (_, i) =>
+      g
+        .acquire(i, i % 2 ? 'interactive' : 'broadcast')
+        .then(() => released.push(Date.now() - start)),
+    );
+
+    // A busy event loop: timers fire up to 120 ms late.
+    for (let i = 0; i < 200 && released.length < 300; i++) {
+      jest.setSystemTime(Date.now() + (i % 4 === 0 ? 120 : 0));
+      await jest.advanceTimersByTimeAsync(50);
+    }
+    await Promise.all(all);
+
+    const perWindow = released.map((t) => released.filter((u) => u >= t && u < t + 1000).length);
+    expect(Math.max(...perWindow)).toBeLessThanOrEqual(30);
+    // 300 at 30 per 1.05 s take 10.5 s without lag; most of the lost time is made up.
+    expect(released[released.length - 1]).toBeLessThan(12_000);
   });
 
   it('limits a group to 20 per minute after its burst', async () => {
@@ -53,7 +76,7 @@ describe('OutboundGovernor', () => {
   });
 
   it('sends an interactive reply before broadcasts that were queued earlier', async () => {
-    const g = governor({ globalPerSecond: 10 });
+    const g = governor({ globalPerSecond: 10, globalBurst: 1 });
     const order: string[] = [];
     const broadcasts = [1, 2, 3, 4].map((chat) =>
       g.acquire(chat, 'broadcast').then(() => order.push(`b${chat}`)),

@@ -1,4 +1,5 @@
 import { Fifo } from './fifo';
+import { SlidingWindow } from './sliding-window';
 import { TokenBucket } from './token-bucket';
 
 export type OutboundLane = 'interactive' | 'broadcast';
@@ -8,10 +9,12 @@ export interface GovernorOptions {
   /** Sustained calls per second for the whole bot (Telegram: about 30 messages/s). */
   globalPerSecond: number;
   /**
-   * Global burst. 1 spaces calls evenly (1/globalPerSecond apart), which never exceeds a limit
-   * counted over any sliding second, unlike a large burst followed by the sustained rate.
+   * Global burst (default 3): lets the sender catch up after event-loop lag instead of losing that
+   * time. A sliding window caps it: never more than globalPerSecond calls within any
+   * 1 s + `globalWindowMarginMs` (default 50 ms, for network jitter on the way to Telegram).
    */
   globalBurst?: number;
+  globalWindowMarginMs?: number;
   /** Sends per second to one private chat (Telegram: about 1/s, short bursts tolerated). */
   chatPerSecond: number;
   chatBurst?: number;
@@ -62,6 +65,7 @@ const RESOLVED: Promise<void> = Promise.resolve();
 export class OutboundGovernor {
   private readonly now: () => number;
   private readonly global: TokenBucket;
+  private readonly globalWindow: SlidingWindow;
   private readonly chats = new Map<string, ChatState>();
   /** Calls past their chat gate, waiting only for a global token (or a bot-wide pause). */
   private readonly ready: Record<OutboundLane, Fifo<Ticket>> = {
@@ -77,7 +81,11 @@ export class OutboundGovernor {
 
   constructor(private readonly options: GovernorOptions) {
     this.now = options.now ?? Date.now;
-    this.global = new TokenBucket(options.globalBurst ?? 1, options.globalPerSecond, this.now());
+    this.global = new TokenBucket(options.globalBurst ?? 3, options.globalPerSecond, this.now());
+    this.globalWindow = new SlidingWindow(
+      options.globalPerSecond,
+      1000 + (options.globalWindowMarginMs ?? 50),
+    );
     this.sweepAt = this.sweepThreshold;
   }
 
@@ -163,7 +171,23 @@ export class OutboundGovernor {
     const ahead =
       this.ready.interactive.length > 0 ||
       (lane === 'broadcast' && this.ready.broadcast.length > 0);
-    return !ahead && this.pausedUntil <= now && this.global.tryTake(now);
+    return !ahead && this.pausedUntil <= now && this.takeGlobal(now);
+  }
+
+  /** Takes a global token if both the bucket and the sliding window allow one now. */
+  private takeGlobal(now: number): boolean {
+    if (this.globalWindow.msUntilFree(now) > 0 || !this.global.tryTake(now)) return false;
+    this.globalWindow.record(now);
+    return true;
+  }
+
+  private msUntilGlobal(now: number): number {
+    return Math.max(
+      this.pausedUntil - now,
+      this.global.msUntilToken(now),
+      this.globalWindow.msUntilFree(now),
+      0,
+    );
   }
 
   private enqueueReady(ticket: Ticket, retry: boolean, now: number): void {
@@ -174,8 +198,7 @@ export class OutboundGovernor {
 
   private schedulePump(now: number): void {
     if (this.pumpTimer || this.closed) return;
-    const wait = Math.max(this.pausedUntil - now, this.global.msUntilToken(now), 0);
-    this.pumpTimer = setTimeout(() => this.pump(), wait);
+    this.pumpTimer = setTimeout(() => this.pump(), this.msUntilGlobal(now));
   }
 
   /** Releases ready calls, interactive first, as global tokens allow. */
@@ -194,7 +217,7 @@ export class OutboundGovernor {
         this.scheduleChat(ticket.chat, now);
         continue;
       }
-      if (this.pausedUntil > now || !this.global.tryTake(now)) return this.schedulePump(now);
+      if (this.pausedUntil > now || !this.takeGlobal(now)) return this.schedulePump(now);
       queue.shift();
       ticket.resolve();
     }
