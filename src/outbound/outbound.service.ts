@@ -128,7 +128,7 @@ export class OutboundService implements OnApplicationShutdown {
   }
 
   /** The governed call: governor gate, timeout, classification, retries. */
-  async send(
+  private async send(
     method: string,
     payload: any,
     options: { signal?: AbortSignal } | undefined,
