@@ -1,0 +1,137 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { BotName } from './bots';
+import { DEFAULT_ADMIN_URL } from './database';
+
+export const PROFILES = ['burst', 'steady', 'mixed', 'idle', 'soak'] as const;
+export type ProfileName = (typeof PROFILES)[number];
+
+/** Everything a bench run is told on the command line, with defaults filled in. */
+export interface BenchOptions {
+  profiles: ProfileName[];
+  bots: BotName[];
+  quick: boolean;
+  embedded: boolean;
+  flood: boolean;
+  adminUrl: string;
+  burst: { users: number; perUser: number };
+  steady: { rate: number; seconds: number; users: number };
+  mixed: { rate: number; seconds: number; users: number };
+  idle: { seconds: number };
+  soak: { rate: number; seconds: number; users: number; warmupSeconds: number; baselines: boolean };
+  cpuProf: boolean;
+  heapSnapshot: boolean;
+  readme: boolean;
+  resultsDir: string;
+  extraEnv: Record<string, string>;
+  /** Entry script of our service (default dist/main.js): compare a patched build side by side. */
+  service: string;
+}
+
+export const USAGE = `npm run bench -- [options]
+
+  --profile burst|steady|mixed|idle|soak|all   comma-separated (default all)
+  --bots ours,stock,telegraf,grammy            which bots to run (default all; soak runs ours only)
+  --quick                                      small sizes: the whole run in about 3 minutes
+  --embedded                                   our service on embedded PGlite instead of PostgreSQL
+  --flood                                      the fake Bot API enforces 30 msg/s and 1 msg/s per chat
+  --users N --per-user N                       burst size (10000 x 2)
+  --rate N --seconds N --steady-users N        steady load (500 msg/s, 30 s, 5000 users)
+  --mixed-rate N --mixed-seconds N --mixed-users N  mixed load (300 msg/s, 20 s, 2000 users)
+  --idle-seconds N                             idle window (60)
+  --duration N --soak-rate N --soak-baselines  soak length in seconds (120), rate (100 msg/s), baselines too
+  --admin-url URL                              PostgreSQL admin URL (${DEFAULT_ADMIN_URL})
+  --env KEY=VALUE                              extra environment for our service (repeatable)
+  --service PATH                               entry script of our service (dist/main.js)
+  --cpu-prof --heap-snapshot                   profile our service (files in bench/results/profiles)
+  --readme                                     write the results table into README.md (## Performance)`;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      profile: { type: 'string', default: 'all' },
+      bots: { type: 'string', default: 'ours,stock,telegraf,grammy' },
+      quick: { type: 'boolean', default: false },
+      embedded: { type: 'boolean', default: false },
+      flood: { type: 'boolean', default: false },
+      users: { type: 'string' },
+      'per-user': { type: 'string' },
+      rate: { type: 'string' },
+      seconds: { type: 'string' },
+      'steady-users': { type: 'string' },
+      'mixed-rate': { type: 'string' },
+      'mixed-seconds': { type: 'string' },
+      'mixed-users': { type: 'string' },
+      'idle-seconds': { type: 'string' },
+      duration: { type: 'string' },
+      'soak-rate': { type: 'string' },
+      'soak-baselines': { type: 'boolean', default: false },
+      'admin-url': { type: 'string', default: process.env.BENCH_ADMIN_URL ?? DEFAULT_ADMIN_URL },
+      env: { type: 'string', multiple: true, default: [] },
+      'cpu-prof': { type: 'boolean', default: false },
+      'heap-snapshot': { type: 'boolean', default: false },
+      readme: { type: 'boolean', default: false },
+      service: { type: 'string', default: 'dist/main.js' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const quick = values.quick;
+  const num = (value: string | undefined, full: number, small: number) => {
+    if (value === undefined) return quick ? small : full;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`not a positive number: ${value}`);
+    return n;
+  };
+  const profiles =
+    values.profile === 'all' ? [...PROFILES] : values.profile.split(',').map((p) => p.trim());
+  for (const p of profiles)
+    if (!PROFILES.includes(p as ProfileName)) throw new Error(`unknown profile: ${p}\n${USAGE}`);
+  const bots = values.bots.split(',').map((b) => b.trim()) as BotName[];
+  for (const b of bots)
+    if (!['ours', 'stock', 'telegraf', 'grammy'].includes(b)) throw new Error(`unknown bot: ${b}`);
+  const soakSeconds = num(values.duration, 120, 30);
+  return {
+    profiles: profiles as ProfileName[],
+    bots,
+    quick,
+    embedded: values.embedded,
+    flood: values.flood,
+    adminUrl: values['admin-url'],
+    burst: { users: num(values.users, 10_000, 2_000), perUser: num(values['per-user'], 2, 2) },
+    steady: {
+      rate: num(values.rate, 500, 300),
+      seconds: num(values.seconds, 30, 10),
+      users: num(values['steady-users'], 5_000, 2_000),
+    },
+    mixed: {
+      rate: num(values['mixed-rate'], 300, 200),
+      seconds: num(values['mixed-seconds'], 20, 8),
+      users: num(values['mixed-users'], 2_000, 500),
+    },
+    idle: { seconds: num(values['idle-seconds'], 60, 30) },
+    soak: {
+      rate: num(values['soak-rate'], 100, 100),
+      seconds: soakSeconds,
+      users: 5_000,
+      warmupSeconds: Math.min(60, Math.round(soakSeconds / 4)),
+      baselines: values['soak-baselines'],
+    },
+    cpuProf: values['cpu-prof'],
+    heapSnapshot: values['heap-snapshot'],
+    readme: values.readme,
+    resultsDir: join(__dirname, 'results'),
+    service: values.service,
+    extraEnv: Object.fromEntries(
+      values.env.map((kv) => {
+        const i = kv.indexOf('=');
+        if (i < 1) throw new Error(`--env expects KEY=VALUE, got ${kv}`);
+        return [kv.slice(0, i), kv.slice(i + 1)];
+      }),
+    ),
+  };
+}

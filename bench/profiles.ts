@@ -1,0 +1,216 @@
+import { type BotSpec, sleep } from './bots';
+import {
+  type Driver,
+  openLoop,
+  round,
+  runProfile,
+  type RunResult,
+  waitForReplies,
+} from './harness';
+import type { BenchOptions, ProfileName } from './options';
+import { UpdateKind } from './update-stream';
+
+/** burst: every user's messages released at once; throughput and time to drain. */
+function burst(options: BenchOptions): { expected: number; drive: Driver } {
+  const { users, perUser } = options.burst;
+  const total = users * perUser;
+  return {
+    expected: total,
+    drive: async (run) => {
+      const startedAt = performance.now();
+      // Round by round, so one user's two messages are 10,000 updates apart, as from real people.
+      for (let round = 0; round < perUser; round++) {
+        for (let u = 0; u < users; u++)
+          run.tracker.expect(run.stream.push(UpdateKind.Text, u, startedAt));
+      }
+      await waitForReplies(run, total, 30_000);
+      return { sent: total, expectedReplies: total, startedAt, extra: { users, perUser } };
+    },
+  };
+}
+
+/** steady: open-loop arrivals at a fixed rate; latency percentiles. */
+function steady(options: BenchOptions): { expected: number; drive: Driver } {
+  const { rate, seconds, users } = options.steady;
+  const total = Math.round(rate * seconds);
+  return {
+    expected: total,
+    drive: async (run) => {
+      const { sent, startedAt } = await openLoop(run, rate, seconds, users, () => UpdateKind.Text);
+      await waitForReplies(run, total, 15_000);
+      return { sent, expectedReplies: total, startedAt, extra: { targetRate: rate, users } };
+    },
+  };
+}
+
+/**
+ * mixed: returning users (each sent /me once in a warm-up that is not measured), then text, /me and
+ * the profile button in a 40/30/30 mix; cache hit ratio and database reads per message.
+ */
+function mixed(options: BenchOptions): { expected: number; drive: Driver } {
+  const { rate, seconds, users } = options.mixed;
+  const total = Math.round(rate * seconds);
+  let seed = 12345;
+  const kindOf = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    const r = seed % 10;
+    return r < 4 ? UpdateKind.Text : r < 7 ? UpdateKind.Me : UpdateKind.ProfileButton;
+  };
+  return {
+    expected: users + total,
+    drive: async (run, mark) => {
+      await openLoop(
+        run,
+        Math.max(rate, 500),
+        users / Math.max(rate, 500),
+        users,
+        () => UpdateKind.Me,
+      );
+      await waitForReplies(run, users, 15_000);
+      run.tracker.measureFrom = run.stream.count + 1;
+      run.tracker.measured = 0;
+      await sleep(1000); // the warm-up's rows flushed and its connections closed
+      await mark();
+      const { sent, startedAt } = await openLoop(run, rate, seconds, users, kindOf);
+      await waitForReplies(run, total, 15_000);
+      return {
+        sent,
+        expectedReplies: total,
+        startedAt,
+        extra: { users, targetRate: rate },
+        finish: ({ optimization, xacts, mark: m }): Record<string, number | null> => {
+          const before = m.optimization;
+          if (!optimization || !before) return { cacheHitRatio: null, dbReadsPerMessage: null };
+          const hits = optimization.cache.hits - before.cache.hits;
+          const misses = optimization.cache.misses - before.cache.misses;
+          const flushes = optimization.batch.flushes - before.batch.flushes;
+          return {
+            cacheHits: hits,
+            cacheMisses: misses,
+            cacheHitRatio: hits + misses > 0 ? round(hits / (hits + misses), 4) : null,
+            flushes,
+            // Every read is one autocommit transaction; every flush is one BEGIN…COMMIT.
+            // (Shutdown flushes come after this reading, so this slightly undercounts flushes.)
+            dbReadsPerMessage:
+              xacts === null ? null : round(Math.max(0, xacts - flushes) / sent, 4),
+            cacheMissesPerMessage: round(misses / sent, 4),
+          };
+        },
+      };
+    },
+  };
+}
+
+/** idle: no traffic; polls per minute, CPU %, connections held. */
+function idle(options: BenchOptions): { expected: number; drive: Driver } {
+  return {
+    expected: 0,
+    drive: async (run, mark) => {
+      const m = await mark();
+      await sleep(options.idle.seconds * 1000);
+      const polls = run.api.pollTimes.filter((t) => t >= m.at).length;
+      return {
+        sent: 0,
+        expectedReplies: 0,
+        startedAt: m.at,
+        extra: {
+          windowSec: options.idle.seconds,
+          polls,
+          pollsPerMinute: round((polls * 60) / options.idle.seconds),
+        },
+      };
+    },
+  };
+}
+
+/** soak: a long moderate load; RSS (and our heap) sampled, slope after warm-up. */
+function soak(options: BenchOptions): { expected: number; drive: Driver } {
+  const { rate, seconds, users, warmupSeconds } = options.soak;
+  const total = Math.round(rate * seconds);
+  return {
+    expected: total,
+    drive: async (run) => {
+      const rss: [number, number][] = [];
+      const heap: [number, number][] = [];
+      let nextSample = 0;
+      let nextHeap = 0;
+      const { sent, startedAt } = await openLoop(
+        run,
+        rate,
+        seconds,
+        users,
+        () => UpdateKind.Text,
+        (t) => {
+          if (t >= nextSample) {
+            nextSample += 1;
+            const p = run.proc();
+            if (p) rss.push([t, p.rssBytes / 2 ** 20]);
+          }
+          if (t >= nextHeap && run.bot.name === 'ours') {
+            nextHeap += 5;
+            void run
+              .performance()
+              .then((perf) => perf && heap.push([t, perf.memory.heapUsedBytes / 2 ** 20]));
+          }
+        },
+      );
+      await waitForReplies(run, total, 15_000);
+      const after = (s: [number, number][]) => s.filter(([t]) => t >= warmupSeconds);
+      const rssFit = slope(after(rss));
+      const heapFit = slope(after(heap));
+      return {
+        sent,
+        expectedReplies: total,
+        startedAt,
+        extra: {
+          durationSec: seconds,
+          warmupSec: warmupSeconds,
+          rssSlopeMbPerHour: rssFit && round(rssFit.perSec * 3600),
+          rssSlopeCi95MbPerHour: rssFit && round(rssFit.ci95 * 3600),
+          rssAfterWarmupMb: rssFit && round(rssFit.first),
+          rssEndMb: rss.length ? round(rss[rss.length - 1][1]) : null,
+          heapSlopeMbPerHour: heapFit && round(heapFit.perSec * 3600),
+          heapSlopeCi95MbPerHour: heapFit && round(heapFit.ci95 * 3600),
+        },
+      };
+    },
+  };
+}
+
+/** Least-squares slope (per second) with a 95% half-width, over [t, value] samples. */
+function slope(
+  samples: [number, number][],
+): { perSec: number; ci95: number; first: number } | null {
+  const n = samples.length;
+  if (n < 3) return null;
+  const mt = samples.reduce((a, [t]) => a + t, 0) / n;
+  const mv = samples.reduce((a, [, v]) => a + v, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (const [t, v] of samples) {
+    sxx += (t - mt) ** 2;
+    sxy += (t - mt) * (v - mv);
+  }
+  const b = sxy / sxx;
+  let sse = 0;
+  for (const [t, v] of samples) sse += (v - (mv + b * (t - mt))) ** 2;
+  const se = Math.sqrt(sse / (n - 2) / sxx);
+  return { perSec: b, ci95: 1.96 * se, first: samples[0][1] };
+}
+
+const DRIVERS: Record<ProfileName, (o: BenchOptions) => { expected: number; drive: Driver }> = {
+  burst,
+  steady,
+  mixed,
+  idle,
+  soak,
+};
+
+export function runBotProfile(
+  profile: ProfileName,
+  bot: BotSpec,
+  options: BenchOptions,
+): Promise<RunResult> {
+  const { expected, drive } = DRIVERS[profile](options);
+  return runProfile(profile, bot, options, expected, drive);
+}

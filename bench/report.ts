@@ -1,0 +1,286 @@
+import { execSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
+import type { BotName } from './bots';
+import type { RunResult } from './harness';
+import type { BenchOptions } from './options';
+
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memoryGb: number;
+  node: string;
+  postgres: string | null;
+  os: string;
+}
+
+export interface Target {
+  name: string;
+  value: string;
+  goal: string;
+  status: 'PASS' | 'MISS' | 'n/a';
+}
+
+export function describeMachine(postgres: string | null): Machine {
+  const cpuinfo = safe(() => readFileSync('/proc/cpuinfo', 'utf8'), '');
+  return {
+    cpus: safe(() => Number(execSync('nproc').toString().trim()), availableParallelism()),
+    cpuModel: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown',
+    memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    postgres,
+    os: safe(() => execSync('uname -sr').toString().trim(), process.platform),
+  };
+}
+
+const find = (results: RunResult[], profile: string, bot: BotName) =>
+  results.find((r) => r.profile === profile && r.bot === bot && r.ok) ??
+  results.find((r) => r.profile === profile && r.bot === bot);
+
+/** The issue's targets, each PASS, MISS or n/a (not measured in this run). Never asserted. */
+export function evaluateTargets(results: RunResult[]): Target[] {
+  const targets: Target[] = [];
+  const add = (
+    name: string,
+    value: number | null | undefined,
+    goal: string,
+    pass: (v: number) => boolean,
+    fmt = (v: number) => `${v}`,
+  ) =>
+    targets.push({
+      name,
+      goal,
+      value: value === null || value === undefined || Number.isNaN(value) ? 'n/a' : fmt(value),
+      status:
+        value === null || value === undefined || Number.isNaN(value)
+          ? 'n/a'
+          : pass(value)
+            ? 'PASS'
+            : 'MISS',
+    });
+  const ratio = (a?: number | null, b?: number | null) => (a && b ? a / b : null);
+  const x = (v: number) => `${v.toFixed(2)}×`;
+  const burstOurs = find(results, 'burst', 'ours');
+  for (const [bot, goal, min] of [
+    ['telegraf', '≥ 1.0× bare Telegraf', 1],
+    ['grammy', '≥ 1.0× bare grammY', 1],
+    ['stock', '≥ 5× stock', 5],
+  ] as const) {
+    add(
+      `burst throughput vs ${bot}`,
+      ratio(burstOurs?.msgPerSec, find(results, 'burst', bot)?.msgPerSec),
+      goal,
+      (v) => v >= min,
+      x,
+    );
+  }
+  const steadyOurs = find(results, 'steady', 'ours');
+  add(
+    'steady p99 latency',
+    steadyOurs?.latency?.p99,
+    '≤ 10 ms',
+    (v) => v <= 10,
+    (v) => `${v} ms`,
+  );
+  add(
+    'steady p99 vs bare Telegraf',
+    ratio(steadyOurs?.latency?.p99, find(results, 'steady', 'telegraf')?.latency?.p99),
+    '≤ 1.0× (no worse)',
+    (v) => v <= 1,
+    x,
+  );
+  add(
+    'peak RSS, 10,000 distinct users (burst)',
+    burstOurs?.peakRssMb,
+    '≤ 100 MB',
+    (v) => v <= 100,
+    (v) => `${v} MB`,
+  );
+  const ours = results.filter((r) => r.bot === 'ours' && r.dbPeakConnections !== null);
+  add(
+    'DB connections at peak (all profiles)',
+    ours.length ? Math.max(...ours.map((r) => r.dbPeakConnections!)) : null,
+    '≤ 2',
+    (v) => v <= 2,
+  );
+  add(
+    'DB connections when idle (all profiles)',
+    ours.length ? Math.max(...ours.map((r) => r.dbIdleConnections ?? 0)) : null,
+    '0',
+    (v) => v === 0,
+  );
+  const xacts = results.filter(
+    (r) => r.bot === 'ours' && r.xactPer1000 !== null && ['burst', 'steady'].includes(r.profile),
+  );
+  add(
+    'transactions per 1,000 messages (burst, steady)',
+    xacts.length ? Math.max(...xacts.map((r) => r.xactPer1000!)) : null,
+    '≤ 25',
+    (v) => v <= 25,
+  );
+  const idleOurs = find(results, 'idle', 'ours');
+  add(
+    'idle polls per minute',
+    idleOurs?.extra.pollsPerMinute as number | undefined,
+    '≤ 2.1',
+    (v) => v <= 2.1,
+  );
+  add(
+    'idle CPU',
+    idleOurs?.cpuPercent,
+    '< 0.5%',
+    (v) => v < 0.5,
+    (v) => `${v}%`,
+  );
+  add(
+    'mixed cache hit ratio',
+    find(results, 'mixed', 'ours')?.extra.cacheHitRatio as number | undefined,
+    '≥ 80%',
+    (v) => v >= 0.8,
+    (v) => `${(v * 100).toFixed(1)}%`,
+  );
+  const soakOurs = find(results, 'soak', 'ours');
+  const slope = soakOurs?.extra.rssSlopeMbPerHour as number | null | undefined;
+  const ci = (soakOurs?.extra.rssSlopeCi95MbPerHour as number | null | undefined) ?? 0;
+  // "No upward slope": the 95% interval of the post-warm-up RSS slope reaches zero or below.
+  targets.push({
+    name: 'soak RSS slope after warm-up',
+    goal: 'no upward slope (95% CI includes ≤ 0)',
+    value: slope === null || slope === undefined ? 'n/a' : `${slope} ± ${ci} MB/h`,
+    status: slope === null || slope === undefined ? 'n/a' : slope - ci <= 0 ? 'PASS' : 'MISS',
+  });
+  return targets;
+}
+
+const n = (v: number | null | undefined, digits = 1) =>
+  v === null || v === undefined ? '–' : Number.isInteger(v) ? `${v}` : v.toFixed(digits);
+
+function notes(r: RunResult): string {
+  const e = r.extra;
+  const parts: string[] = [];
+  if (!r.ok && r.error) parts.push(`**${r.error}**`);
+  if (r.profile === 'burst' && r.durationSec !== null) parts.push(`drained in ${r.durationSec} s`);
+  if (r.profile === 'mixed') {
+    if (e.cacheHitRatio !== undefined && e.cacheHitRatio !== null)
+      parts.push(`cache hits ${((e.cacheHitRatio as number) * 100).toFixed(1)}%`);
+    if (e.dbReadsPerMessage !== undefined && e.dbReadsPerMessage !== null)
+      parts.push(`DB reads/msg ${e.dbReadsPerMessage}`);
+  }
+  if (r.profile === 'idle') parts.push(`${e.pollsPerMinute} polls/min, CPU ${n(r.cpuPercent, 3)}%`);
+  if (r.profile === 'soak' && e.rssSlopeMbPerHour !== undefined) {
+    parts.push(`RSS ${e.rssSlopeMbPerHour} ± ${e.rssSlopeCi95MbPerHour} MB/h`);
+    if (e.heapSlopeMbPerHour !== null && e.heapSlopeMbPerHour !== undefined)
+      parts.push(`heap ${e.heapSlopeMbPerHour} ± ${e.heapSlopeCi95MbPerHour} MB/h`);
+  }
+  if (e.unmatchedReplies) parts.push(`${e.unmatchedReplies} extra replies`);
+  if (e.flood429) parts.push(`${e.flood429}× 429`);
+  return parts.join('; ');
+}
+
+export function resultsTable(results: RunResult[]): string {
+  const head =
+    '| profile | bot | msgs | msg/s | p50 ms | p90 ms | p99 ms | max ms | peak RSS MB | CPU s | DB conns peak/idle | xact/1k msgs | rows stored/accepted | notes |\n' +
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|';
+  const rows = results.map((r) => {
+    const l = r.latency;
+    const conns =
+      r.dbPeakConnections === null ? '–' : `${r.dbPeakConnections}/${r.dbIdleConnections}`;
+    const rows = r.rowsStored ? `${r.rowsStored.messages}/${r.accepted}` : `–/${r.accepted}`;
+    return `| ${r.profile} | ${r.bot} | ${r.replied} | ${n(r.msgPerSec, 0)} | ${n(l?.p50, 2)} | ${n(l?.p90, 2)} | ${n(l?.p99, 2)} | ${n(l?.max, 1)} | ${n(r.peakRssMb)} | ${n(r.cpuSeconds, 2)} | ${conns} | ${n(r.xactPer1000)} | ${rows} | ${notes(r)} |`;
+  });
+  return [head, ...rows].join('\n');
+}
+
+export function ratiosTable(results: RunResult[]): string {
+  const lines = [
+    '| ours vs | burst msg/s | steady p99 | burst peak RSS | burst CPU s |',
+    '|---|--:|--:|--:|--:|',
+  ];
+  const ratio = (a?: number | null, b?: number | null) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
+  for (const bot of ['stock', 'telegraf', 'grammy'] as const) {
+    const b = find(results, 'burst', bot);
+    const o = find(results, 'burst', 'ours');
+    if (!b && !find(results, 'steady', bot)) continue;
+    lines.push(
+      `| ${bot} | ${ratio(o?.msgPerSec, b?.msgPerSec)} | ${ratio(find(results, 'steady', 'ours')?.latency?.p99, find(results, 'steady', bot)?.latency?.p99)} | ${ratio(o?.peakRssMb, b?.peakRssMb)} | ${ratio(o?.cpuSeconds, b?.cpuSeconds)} |`,
+    );
+  }
+  return lines.length > 2 ? lines.join('\n') : '';
+}
+
+export function callsTable(results: RunResult[]): string {
+  const lines = ['| profile | bot | Bot API calls by method |', '|---|---|---|'];
+  for (const r of results) {
+    lines.push(
+      `| ${r.profile} | ${r.bot} | ${
+        Object.entries(r.apiCalls)
+          .map(([m, c]) => `${m} ${c}`)
+          .join(', ') || '–'
+      } |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function targetsTable(targets: Target[]): string {
+  return [
+    '| target | goal | measured | |',
+    '|---|---|--:|---|',
+    ...targets.map((t) => `| ${t.name} | ${t.goal} | ${t.value} | ${t.status} |`),
+  ].join('\n');
+}
+
+export function markdownReport(
+  results: RunResult[],
+  targets: Target[],
+  machine: Machine,
+  options: BenchOptions,
+  when: Date,
+): string {
+  const sizes = [
+    options.profiles.includes('burst') &&
+      `burst ${options.burst.users.toLocaleString('en')} users × ${options.burst.perUser}`,
+    options.profiles.includes('steady') &&
+      `steady ${options.steady.rate} msg/s × ${options.steady.seconds} s from ${options.steady.users.toLocaleString('en')} users`,
+    options.profiles.includes('mixed') &&
+      `mixed ${options.mixed.rate} msg/s × ${options.mixed.seconds} s from ${options.mixed.users.toLocaleString('en')} returning users (40% text, 30% /me, 30% profile button)`,
+    options.profiles.includes('idle') && `idle ${options.idle.seconds} s`,
+    options.profiles.includes('soak') &&
+      `soak ${options.soak.rate} msg/s × ${options.soak.seconds} s (warm-up ${options.soak.warmupSeconds} s)`,
+  ].filter(Boolean);
+  return [
+    `Measured ${when.toISOString().replace(/\.\d+Z$/, 'Z')} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB RAM, ` +
+      `Node ${machine.node}, ${options.embedded ? 'embedded PGlite' : `PostgreSQL ${machine.postgres ?? '?'}`} (local), ${machine.os}. ` +
+      `Run: \`npm run bench -- ${benchArgs(options)}\`${options.quick ? ' (quick sizes)' : ''}; ${sizes.join('; ')}. ` +
+      `Flood limits in the fake Bot API: ${options.flood ? 'on (30/s, 1/s per chat)' : 'off'}.`,
+    '',
+    resultsTable(results),
+    '',
+    ratiosTable(results),
+    '',
+    targetsTable(targets),
+    '',
+    '<details><summary>Bot API calls per method</summary>',
+    '',
+    callsTable(results),
+    '',
+    '</details>',
+    '',
+  ].join('\n');
+}
+
+function benchArgs(options: BenchOptions): string {
+  const args = [`--profile ${options.profiles.length === 5 ? 'all' : options.profiles.join(',')}`];
+  if (options.quick) args.push('--quick');
+  if (options.embedded) args.push('--embedded');
+  if (options.flood) args.push('--flood');
+  return args.join(' ');
+}
+
+function safe<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
