@@ -27,7 +27,6 @@ export async function createApp(): Promise<NestExpressApplication> {
     type: (req: IncomingMessage) =>
       (req.headers['content-type'] ?? '').includes('json') && (!skip || req.url?.split('?')[0] !== skip),
   });
-  app.enableShutdownHooks();
   return app;
 }
 
@@ -45,6 +44,19 @@ async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const env = loadEnv();
   const app = await createApp();
+  // Our own signal handling rather than enableShutdownHooks(), which re-raises the signal after
+  // closing: a drained stop should exit 0, a failed one 1.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`${scrubSecrets(`Shutdown failed: ${(error as Error).message}`)}\n`);
+          process.exit(1);
+        },
+      );
+    });
+  }
   await app.listen(env.PORT, env.HOST);
 }
 

@@ -1,12 +1,26 @@
 import { FakeBotApi } from './fake-bot-api/fake-bot-api.server';
 import { textMessage } from './fake-bot-api/updates';
 import { spawnApp } from './support/app-process';
-import { TEST_TOKEN } from './support/bot-app';
+import { startBotApp, TEST_TOKEN } from './support/bot-app';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
-import { startBotApp } from './support/bot-app';
 
-/** SIGTERM on the real process: every accepted message is in the database, exit 0, offset confirmed. */
-describe('graceful shutdown', () => {
+const appEnv = (api: FakeBotApi, db: TestDatabase) => ({
+  ...db.env,
+  TELEGRAM_BOT_TOKEN: TEST_TOKEN,
+  TELEGRAM_API_ROOT: api.apiRoot,
+  PORT: '0',
+  HOST: '127.0.0.1',
+  POLLING_TIMEOUT: '10',
+  // Nothing reaches PostgreSQL before shutdown unless the drain writes it.
+  BATCH_FLUSH_INTERVAL_MS: '60000',
+  BATCH_SIZE: '1000',
+  OUTBOUND_CHAT_PER_SECOND: '1000',
+  OUTBOUND_GLOBAL_PER_SECOND: '10000',
+  LOG_LEVEL: 'warn',
+});
+
+/** The real process under SIGTERM and SIGKILL: accepted messages are never lost nor answered twice. */
+describe('shutdown and crash', () => {
   let api: FakeBotApi;
   let db: TestDatabase;
 
@@ -22,24 +36,11 @@ describe('graceful shutdown', () => {
 
   it('flushes 300 buffered messages and confirms them before exiting 0', async () => {
     const ids: number[] = [];
-    const app = spawnApp({
-      ...db.env,
-      TELEGRAM_BOT_TOKEN: TEST_TOKEN,
-      TELEGRAM_API_ROOT: api.apiRoot,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      POLLING_TIMEOUT: '10',
-      BATCH_FLUSH_INTERVAL_MS: '60000',
-      BATCH_SIZE: '1000',
-      OUTBOUND_CHAT_PER_SECOND: '1000',
-      OUTBOUND_GLOBAL_PER_SECOND: '10000',
-      LOG_LEVEL: 'warn',
-    });
+    const app = spawnApp(appEnv(api, db));
     try {
       await api.waitFor(() => api.polls.length > 0, 30_000, 'first poll');
       for (let i = 0; i < 300; i++) ids.push(...api.push(textMessage(20_000 + i, `message ${i}`)));
       await api.waitFor(() => api.callsOf('sendMessage').length === 300, 30_000, '300 replies');
-      expect(api.unconfirmed).toBe(300); // nothing durable yet: the flush interval is a minute
       app.child.kill('SIGTERM');
       await expect(app.exited).resolves.toBe(0);
     } finally {
@@ -58,6 +59,32 @@ describe('graceful shutdown', () => {
       await api.waitFor(() => api.callsOf('sendMessage').length >= 301, 15_000, 'reply to the new message');
       await new Promise((r) => setTimeout(r, 500));
       expect(api.callsOf('sendMessage')).toHaveLength(301);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('replays journaled messages after a SIGKILL, answering none twice', async () => {
+    const before = api.callsOf('sendMessage').length;
+    const app = spawnApp(appEnv(api, db));
+    try {
+      await api.waitFor(() => api.polls.length > 0 && api.unconfirmed === 0, 30_000, 'polling');
+      for (let i = 0; i < 50; i++) api.push(textMessage(30_000 + i, `crash ${i}`));
+      await api.waitFor(() => api.callsOf('sendMessage').length === before + 50, 30_000, '50 replies');
+      // Confirmed to Telegram while still only in the journal (the flush interval is a minute).
+      await api.waitFor(() => api.unconfirmed === 0, 15_000, 'offset confirmed');
+    } finally {
+      app.child.kill('SIGKILL');
+      await app.exited;
+    }
+    const t = await startBotApp({}, { api, db });
+    try {
+      const rows = async () => (await t.query('SELECT count(*)::int AS n FROM messages WHERE user_id >= 30000'))[0].n;
+      for (let i = 0; i < 100 && (await rows()) < 50; i++) await new Promise((r) => setTimeout(r, 100));
+      await expect(rows()).resolves.toBe(50);
+      const [{ total }] = await t.query('SELECT sum(message_count)::int AS total FROM users WHERE id >= 30000');
+      expect(total).toBe(50);
+      expect(api.callsOf('sendMessage')).toHaveLength(before + 50);
     } finally {
       await t.close();
     }

@@ -1,11 +1,21 @@
 import { Global, Module } from '@nestjs/common';
+import { batchConfig, type BatchConfig } from '../config/app.config';
+import { BatchJournal } from './batch.journal';
 import { BatchService } from './batch.service';
 import { BatchWriter, PgBatchWriter } from './batch.writer';
 
 /** Write-behind batching (needs ScheduleModule.forRoot() in the app for its interval); global so feature modules just inject BatchService. */
 @Global()
 @Module({
-  providers: [BatchService, { provide: BatchWriter, useClass: PgBatchWriter }],
+  providers: [
+    BatchService,
+    { provide: BatchWriter, useClass: PgBatchWriter },
+    {
+      provide: BatchJournal,
+      inject: [batchConfig.KEY],
+      useFactory: (config: BatchConfig) => (config.journalDir ? new BatchJournal(config.journalDir) : null),
+    },
+  ],
   exports: [BatchService],
 })
 export class BatchModule {}

@@ -22,7 +22,7 @@ function setup(
   const writer = new FakeBatchWriter();
   const registry = new Registry();
   const service = new BatchService(
-    { size: 3, flushIntervalMs: 1000, maxPending: 100, ...config },
+    { size: 3, flushIntervalMs: 1000, maxPending: 100, journalDir: null, ...config },
     writer,
     registry,
     new SchedulerRegistry(),

@@ -3,7 +3,9 @@ import {
   Inject,
   Injectable,
   Logger,
+  OnApplicationShutdown,
   OnModuleInit,
+  Optional,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Registry } from 'prom-client';
@@ -12,6 +14,7 @@ import { batchConfig, type BatchConfig } from '../config/app.config';
 import { describeDbError, isTransientDbError } from '../database/db-errors';
 import { InjectMetricsRegistry } from '../metrics/metrics.registry';
 import { BatchBuffer } from './batch.buffer';
+import { BatchJournal } from './batch.journal';
 import { BatchFlusher } from './batch.flusher';
 import { BatchMetrics } from './batch.metrics';
 import { sanitizeActivity, sanitizeMessage } from './batch.sanitize';
@@ -32,7 +35,7 @@ const SHUTDOWN_SAFETY_NET_MS = 10_000;
  * transaction per flush, retried with backoff while the database is down, bad rows dead-lettered.
  */
 @Injectable()
-export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
+export class BatchService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(BatchService.name);
   private readonly buffer = new BatchBuffer();
   private readonly metrics: BatchMetrics;
@@ -54,6 +57,8 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly writer: BatchWriter,
     @InjectMetricsRegistry() registry: Registry,
     private readonly scheduler: SchedulerRegistry,
+    // Absent in unit specs and with BATCH_JOURNAL=false: durability then means "in PostgreSQL".
+    @Optional() @Inject(BatchJournal) private readonly journal: BatchJournal | null = null,
   ) {
     this.metrics = new BatchMetrics(registry, {
       pendingMessages: () => this.buffer.pendingMessages,
@@ -63,7 +68,8 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
     this.flusher = new BatchFlusher(this.buffer, writer, this.metrics, this.logger);
   }
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    await this.recoverJournal();
     // A plain interval registered with SchedulerRegistry (not @Interval) because the period comes
     // from validated config at runtime; ScheduleModule clears it on shutdown.
     const timer = setInterval(() => this.tick(), this.config.flushIntervalMs);
@@ -73,18 +79,30 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Buffers one message; never throws on database trouble. */
   addMessage(row: MessageRow): void {
-    this.buffer.addMessage(sanitizeMessage(row), Date.now());
+    const clean = sanitizeMessage(row);
+    const seq = this.buffer.addMessage(clean, Date.now());
+    this.journal?.append({ kind: 'message', row: clean }, seq);
     this.afterAdd();
   }
 
   /** Buffers one user sighting, merged with the user's other pending activity. */
   addUserActivity(activity: UserActivity): void {
-    this.buffer.addActivity(sanitizeActivity(activity), Date.now());
+    const clean = sanitizeActivity(activity);
+    const seq = this.buffer.addActivity(clean, Date.now());
+    this.journal?.append({ kind: 'activity', row: clean }, seq);
     this.afterAdd();
   }
 
-  /** Resolves once every row added before this call is committed (or dead-lettered). */
+  /**
+   * Resolves once every row added before this call survives a crash: in the local journal
+   * (fsync'd, replayed at the next start) or, without one, committed to PostgreSQL.
+   */
   durable(): Promise<void> {
+    return this.journal ? this.journal.sync() : this.flushed();
+  }
+
+  /** Resolves once every row added before this call is committed (or dead-lettered): read-your-writes. */
+  flushed(): Promise<void> {
     // Every pending row was added before this call, so "nothing pending" is the whole test (O(1):
     // the dispatcher calls this once per update).
     if (this.buffer.pending === 0) return Promise.resolve();
@@ -149,6 +167,11 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
     }
     // Intake is over; nobody should stay blocked on backpressure during shutdown.
     for (const resolve of this.notFullWaiters.splice(0)) resolve();
+  }
+
+  /** Closes the journal after every drain; its files stay only if rows are still unwritten. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.journal?.close(this.buffer.pending === 0);
   }
 
   /** Current numbers as a plain object, for /bot-optimization. */
@@ -221,6 +244,7 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
       try {
         await this.flusher.flush(this.config.size);
         this.attempt = 0;
+        await this.releaseJournal();
       } catch (error) {
         this.settleWaiters();
         if (!(await this.backoff(error))) return false;
@@ -252,6 +276,25 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown {
     if (this.wake.signal.aborted) this.wake = new AbortController();
     await sleep(delay, this.wake.signal);
     return true;
+  }
+
+  /** Re-buffers rows a crashed predecessor journaled but never flushed (before intake starts). */
+  private async recoverJournal(): Promise<void> {
+    if (!this.journal) return;
+    const records = await this.journal.open();
+    for (const record of records) {
+      if (record.kind === 'message') this.addMessage(record.row);
+      else this.addUserActivity(record.row);
+    }
+    await this.journal.sync();
+    await this.journal.removeOrphans();
+    if (records.length) this.logger.warn(`Replaying ${records.length} journaled rows from an earlier run`);
+  }
+
+  private async releaseJournal(): Promise<void> {
+    await this.journal
+      ?.release(this.buffer.minPendingSeq(), this.buffer.pending === 0)
+      .catch((error: Error) => this.logger.warn(`journal cleanup failed: ${error.message}`));
   }
 
   private settleWaiters(): void {

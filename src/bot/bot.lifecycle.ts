@@ -91,7 +91,8 @@ export class BotLifecycle implements OnModuleInit, OnApplicationBootstrap, Befor
     if (left) this.logger.warn(`${left} update(s) still running at the drain deadline; they stay unconfirmed`);
     const { unwritten } = await this.batch.drain(Math.max(500, deadline - Date.now()));
     if (unwritten) this.logger.error(`${unwritten} buffered row(s) could not be written before shutdown`);
-    else if (this.config.mode === 'polling') await this.polling.confirmOffset();
+    // Confirms only finished updates: durable in the journal or the database.
+    if (this.config.mode === 'polling') await this.polling.confirmOffset();
     this.logger.log('Drained');
   }
 }

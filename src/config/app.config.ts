@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { ConfigType, registerAs } from '@nestjs/config';
 import type { Env } from './env.schema';
 import { validateEnv } from './env.validation';
@@ -82,6 +83,7 @@ export const batchConfig = registerAs('batch', () => {
     size: env.BATCH_SIZE,
     flushIntervalMs: env.BATCH_FLUSH_INTERVAL_MS,
     maxPending: env.BATCH_MAX_PENDING,
+    journalDir: env.BATCH_JOURNAL ? join(env.DATA_DIR, 'journal') : null,
   };
 });
 

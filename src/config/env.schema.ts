@@ -54,6 +54,7 @@ export const envSchema = z
     BATCH_SIZE: int(1, 1000).default(50),
     BATCH_FLUSH_INTERVAL_MS: int(10).default(1000),
     BATCH_MAX_PENDING: int(1).default(10000),
+    BATCH_JOURNAL: bool.default(true),
     DISPATCH_CONCURRENCY: int(1, 10000).default(64),
     UPDATE_TIMEOUT_MS: int(100).default(20000),
     SHUTDOWN_TIMEOUT_MS: int(100).default(20000),

@@ -50,7 +50,7 @@ export class UsersService {
   /** The profile from cache, or from the database once this user's buffered writes are durable. */
   async profile(userId: number): Promise<UserProfile | null> {
     return this.cache.getOrLoad(profileKey(userId), async () => {
-      await this.batch.durable();
+      await this.batch.flushed();
       const row = await withDbRetry(() => this.users.findOneBy({ id: userId }), { label: 'load profile' });
       return row ? toProfile(row) : null;
     });

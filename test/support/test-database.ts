@@ -13,23 +13,26 @@ export interface TestDatabase {
 }
 
 /**
- * With TEST_DATABASE_URL (CI): creates `<db>_<random>` on that server so spec files never share rows.
+ * With TEST_DATABASE_URL (CI): creates `e2e_<random>` on that server so spec files never share rows.
  * Without it: the embedded PGlite in a temporary DATA_DIR, so `npm test` needs no server.
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const base = process.env.TEST_DATABASE_URL;
-  if (!base) {
-    const dir = mkdtempSync(join(tmpdir(), 'tgbot-e2e-'));
-    return { env: { DATA_DIR: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
+  // Always a private DATA_DIR: the write-ahead journal lives there and must not leak between specs.
+  const dir = mkdtempSync(join(tmpdir(), 'tgbot-e2e-'));
+  const removeDir = async () => rmSync(dir, { recursive: true, force: true });
+  if (!base) return { env: { DATA_DIR: dir }, drop: removeDir };
   const name = `e2e_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   await adminQuery(base, `CREATE DATABASE "${name}"`);
   const url = new URL(base);
   url.pathname = `/${name}`;
   return {
-    env: { DATABASE_URL: url.toString() },
+    env: { DATABASE_URL: url.toString(), DATA_DIR: dir },
     url: url.toString(),
-    drop: () => adminQuery(base, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    drop: async () => {
+      await adminQuery(base, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await removeDir();
+    },
   };
 }
 

@@ -67,7 +67,7 @@ export class AdminService implements BeforeApplicationShutdown {
    * the result. It runs outside the update so the admin's chat is not blocked for minutes.
    */
   async startBroadcast(text: string, report: (r: { sent: number; failed: number; blocked: number }) => Promise<unknown>): Promise<number> {
-    await this.batch.durable();
+    await this.batch.flushed();
     const recipients = await this.users.count();
     const job = this.broadcasts
       .broadcast(text, this.users.allIds())

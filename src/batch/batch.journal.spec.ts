@@ -1,0 +1,74 @@
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BatchJournal, type JournalRecord } from './batch.journal';
+
+const message = (updateId: number): JournalRecord => ({
+  kind: 'message',
+  row: { updateId, chatId: 1, userId: 1, messageId: updateId, text: `m${updateId}`, createdAt: new Date(1_700_000_000_000) },
+});
+
+/** Renames this process's files as if they belonged to a process that died (pid 999999999). */
+function orphanAll(dir: string): void {
+  for (const name of readdirSync(dir)) renameSync(join(dir, name), join(dir, name.replace(/^wal-\d+-/, 'wal-999999999-')));
+}
+
+describe('BatchJournal', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'journal-spec-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('gives a crashed predecessor’s synced records back, in order, with dates restored', async () => {
+    const first = new BatchJournal(dir);
+    await expect(first.open()).resolves.toEqual([]);
+    first.append(message(1), 1);
+    first.append(message(2), 2);
+    await first.sync();
+    orphanAll(dir);
+
+    const second = new BatchJournal(dir);
+    const records = await second.open();
+    expect(records).toEqual([message(1), message(2)]);
+    expect((records[0].row as { createdAt: Date }).createdAt).toBeInstanceOf(Date);
+    await second.removeOrphans();
+    expect(readdirSync(dir).filter((n) => n.startsWith('wal-999999999-'))).toEqual([]);
+  });
+
+  it('skips a torn last line', async () => {
+    const first = new BatchJournal(dir);
+    await first.open();
+    first.append(message(1), 1);
+    await first.sync();
+    for (const name of readdirSync(dir)) appendFileSync(join(dir, name), '{"kind":"mess');
+    orphanAll(dir);
+    await expect(new BatchJournal(dir).open()).resolves.toEqual([message(1)]);
+  });
+
+  it('never replays the files of a live process', async () => {
+    const live = new BatchJournal(dir);
+    await live.open();
+    live.append(message(1), 1);
+    await live.sync();
+    await expect(new BatchJournal(dir).open()).resolves.toEqual([]);
+  });
+
+  it('empties itself once nothing is pending, and deletes its files on a clean close', async () => {
+    const journal = new BatchJournal(dir);
+    await journal.open();
+    journal.append(message(1), 1);
+    await journal.sync();
+    await journal.release(2, true);
+    expect(readdirSync(dir).map((n) => readFileSync(join(dir, n), 'utf8'))).toEqual(['']);
+    journal.append(message(2), 2);
+    await journal.close(true);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('keeps its files when rows are still unwritten at close', async () => {
+    const journal = new BatchJournal(dir);
+    await journal.open();
+    journal.append(message(1), 1);
+    await journal.close(false);
+    expect(readdirSync(dir)).toHaveLength(1);
+  });
+});
