@@ -1,10 +1,12 @@
 /** DataSource for the TypeORM CLI (`npm run migration:*`): the same options the app uses. */
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { databaseConfig } from './src/config/app.config';
+import { toDatabaseConfig } from './src/config/app.config';
+import { validateDatabaseEnv } from './src/config/env.validation';
 import { buildDataSourceOptions } from './src/database/data-source.options';
 
+// Only the database variables are needed here: no bot token to run migrations.
 export default new DataSource({
-  ...buildDataSourceOptions(databaseConfig()),
+  ...buildDataSourceOptions(toDatabaseConfig(validateDatabaseEnv(process.env))),
   migrations: ['src/database/migrations/*.ts'],
 });

@@ -23,7 +23,7 @@ describe('BatchModule with hostile content (e2e)', () => {
     app.batch.addMessage(messageRow(4, null, null));
     app.batch.addUserActivity({ ...activityRow(10, new Date(), 3), firstName: 'x'.repeat(10_000) });
     app.batch.addUserActivity({ ...activityRow(11, new Date(), 3_000_000_000) });
-    await app.batch.durable();
+    await app.batch.flushed();
 
     const messages = await app.query<{ update_id: string | number; text: string | null }>(
       'SELECT update_id, text FROM messages ORDER BY update_id',

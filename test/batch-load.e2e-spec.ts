@@ -43,7 +43,7 @@ describe('BatchModule under load (e2e)', () => {
     const before = db.url ? await commits(db) : 0;
 
     await feed(app, 1, MESSAGES);
-    await app.batch.durable();
+    await app.batch.flushed();
 
     const [counts] = await app.query<{
       messages: number;
@@ -80,7 +80,7 @@ describe('BatchModule under load (e2e)', () => {
 
   it('ignores replayed updates: no second row, no second count', async () => {
     await feed(app, 1, 2_000);
-    await app.batch.durable();
+    await app.batch.flushed();
     const [counts] = await app.query<{ messages: number; counted: number }>(
       'SELECT (SELECT count(*)::int FROM messages) AS messages, (SELECT sum(message_count)::int FROM users) AS counted',
     );

@@ -37,7 +37,7 @@ describeWithServer('BatchModule during a database outage (e2e)', () => {
 
   it('keeps every row added while the database is unreachable and writes each exactly once after', async () => {
     for (let id = 1; id <= 500; id++) add(app, id);
-    await app.batch.durable();
+    await app.batch.flushed();
 
     proxy.cut();
     const durable = (async () => {
@@ -61,7 +61,7 @@ describeWithServer('BatchModule during a database outage (e2e)', () => {
     expect(stored[0].n).toBe(500);
 
     proxy.restore();
-    await app.batch.durable();
+    await app.batch.flushed();
 
     const [counts] = await queryDatabase<{
       rows: number;

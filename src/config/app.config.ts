@@ -53,8 +53,8 @@ export const telegramConfig = registerAs('telegram', () => {
   };
 });
 
-export const databaseConfig = registerAs('database', () => {
-  const env = loadEnv();
+/** Database settings from (a subset of) the validated environment. */
+export function toDatabaseConfig(env: Pick<Env, 'DATABASE_URL' | 'DATA_DIR' | 'DB_APPLICATION_NAME' | 'DB_POOL_MAX' | 'DB_IDLE_TIMEOUT_MS' | 'DB_QUERY_TIMEOUT_MS' | 'DB_CONNECT_RETRIES' | 'DB_MIGRATIONS_RUN'>) {
   return {
     url: env.DATABASE_URL,
     dataDir: env.DATA_DIR,
@@ -65,7 +65,9 @@ export const databaseConfig = registerAs('database', () => {
     connectRetries: env.DB_CONNECT_RETRIES,
     migrationsRun: env.DB_MIGRATIONS_RUN,
   };
-});
+}
+
+export const databaseConfig = registerAs('database', () => toDatabaseConfig(loadEnv()));
 
 export const cacheConfig = registerAs('cache', () => {
   const env = loadEnv();

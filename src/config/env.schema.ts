@@ -24,8 +24,8 @@ const url = (protocols: string[]) =>
   );
 
 /** Every environment variable the service reads, with its default. Values are never echoed in errors. */
-export const envSchema = z
-  .object({
+/** The variables on their own (without cross-field rules), e.g. for picking a subset. */
+export const envFields = z.object({
     TELEGRAM_BOT_TOKEN: z
       .string({ message: 'is required (the token from @BotFather)' })
       .regex(/^\d+:[A-Za-z0-9_-]+$/, { message: 'must look like 123456:ABC-DEF… (value hidden)' }),
@@ -76,8 +76,9 @@ export const envSchema = z
     DB_QUERY_TIMEOUT_MS: int(100).default(15000),
     DB_CONNECT_RETRIES: int(0, 100).default(10),
     DB_MIGRATIONS_RUN: bool.default(true),
-  })
-  .superRefine((env, ctx) => {
+});
+
+export const envSchema = envFields.superRefine((env, ctx) => {
     if (env.BOT_MODE !== 'webhook') return;
     if (!env.WEBHOOK_URL) {
       ctx.addIssue({ code: 'custom', path: ['WEBHOOK_URL'], message: 'is required when BOT_MODE=webhook' });

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
@@ -18,19 +21,27 @@ export interface BatchApp {
 }
 
 export async function bootBatchApp(env: Record<string, string>): Promise<BatchApp> {
+  const saved = { ...process.env };
   process.env.TELEGRAM_BOT_TOKEN = '123:test-token-abcdefghijklmnop';
   delete process.env.DATABASE_URL;
-  Object.assign(process.env, { LOG_LEVEL: 'warn' }, env);
+  // A private DATA_DIR: the write-ahead journal must not leak into other specs.
+  const dataDir = mkdtempSync(join(tmpdir(), 'tgbot-batch-'));
+  Object.assign(process.env, { LOG_LEVEL: 'warn', DATA_DIR: dataDir }, env);
   resetConfigCache();
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      AppConfigModule,
-      DatabaseModule,
-      MetricsRegistryModule,
-      ScheduleModule.forRoot(),
-      BatchModule,
-    ],
-  }).compile();
+  let moduleRef: TestingModule;
+  try {
+    moduleRef = await Test.createTestingModule({
+      imports: [
+        AppConfigModule,
+        DatabaseModule,
+        MetricsRegistryModule,
+        ScheduleModule.forRoot(),
+        BatchModule,
+      ],
+    }).compile();
+  } finally {
+    process.env = saved;
+  }
   moduleRef.useLogger(['error', 'warn']);
   await moduleRef.init();
   const dataSource = moduleRef.get(DataSource);
