@@ -1,9 +1,11 @@
+import { getHeapStatistics } from 'node:v8';
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, MemoryHealthIndicator } from '@nestjs/terminus';
 import { BotHealthIndicator } from '../bot/bot.health';
 import { DatabaseHealthIndicator } from '../database/database.health';
 
-const HEAP_LIMIT_BYTES = 512 * 1024 * 1024;
+/** Unhealthy when the heap nears V8's limit (set it with --max-old-space-size to match the pod). */
+const HEAP_LIMIT_BYTES = Math.floor(getHeapStatistics().heap_size_limit * 0.9);
 const DB_PING_TIMEOUT_MS = 3000;
 
 /** Probes for load balancers and Kubernetes; always open, even when METRICS_TOKEN is set. */
