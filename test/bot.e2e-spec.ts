@@ -44,7 +44,12 @@ describe('reference bot over the fake Bot API', () => {
     await t.api.waitFor(() => t.api.repliesTo(1002).length === 1, 10_000, 'ack');
     await until(async () => (await rowsFor(1002)).length === 1, 'message row');
     const [row] = await rowsFor(1002);
-    expect(row).toMatchObject({ text: 'hello there', chat_id: '1002', update_id: String(updateId) });
+    // bigint columns: pg returns strings, PGlite numbers.
+    expect({ text: row.text, chatId: Number(row.chat_id), updateId: Number(row.update_id) }).toEqual({
+      text: 'hello there',
+      chatId: 1002,
+      updateId,
+    });
     await new Promise((r) => setTimeout(r, 300));
     expect(t.api.repliesTo(1002)).toEqual([texts.saved]);
   });
