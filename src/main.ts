@@ -25,13 +25,21 @@ export async function createApp(): Promise<NestExpressApplication> {
   app.useBodyParser('json', {
     limit: '100kb',
     type: (req: IncomingMessage) =>
-      (req.headers['content-type'] ?? '').includes('json') && (!skip || req.url?.split('?')[0] !== skip),
+      (req.headers['content-type'] ?? '').includes('json') &&
+      (!skip || req.url?.split('?')[0] !== skip),
   });
   return app;
 }
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-const PINO_TO_NEST: Record<string, LogLevel> = { fatal: 'fatal', error: 'error', warn: 'warn', info: 'log', debug: 'debug', trace: 'verbose' };
+const PINO_TO_NEST: Record<string, LogLevel> = {
+  fatal: 'fatal',
+  error: 'error',
+  warn: 'warn',
+  info: 'log',
+  debug: 'debug',
+  trace: 'verbose',
+};
 
 function bootLogger(level: string): ConsoleLogger | false {
   if (level === 'silent') return false;

@@ -1,6 +1,12 @@
 import { FAILURE_REPLY } from '../src/bot/dispatch/update-dispatcher';
 import { MENU_PROFILE, texts } from '../src/bot/bot.texts';
-import { callbackQuery, groupChat, stickerMessage, textMessage, user } from './fake-bot-api/updates';
+import {
+  callbackQuery,
+  groupChat,
+  stickerMessage,
+  textMessage,
+  user,
+} from './fake-bot-api/updates';
 import { startBotApp, type BotTestContext } from './support/bot-app';
 
 const ADMIN = 4242;
@@ -13,8 +19,10 @@ describe('reference bot over the fake Bot API', () => {
   });
   afterAll(() => t.close());
 
-  const rowsFor = (userId: number) => t.query('SELECT * FROM messages WHERE user_id = $1 ORDER BY update_id', [userId]);
-  const userRow = async (userId: number) => (await t.query('SELECT * FROM users WHERE id = $1', [userId]))[0];
+  const rowsFor = (userId: number) =>
+    t.query('SELECT * FROM messages WHERE user_id = $1 ORDER BY update_id', [userId]);
+  const userRow = async (userId: number) =>
+    (await t.query('SELECT * FROM users WHERE id = $1', [userId]))[0];
   const until = async (check: () => Promise<boolean>, what: string) => {
     for (let i = 0; i < 200; i++) {
       if (await check()) return;
@@ -26,7 +34,11 @@ describe('reference bot over the fake Bot API', () => {
   it('polls with offset, limit 100, the configured timeout and only message and callback_query', async () => {
     await t.api.waitFor(() => t.api.polls.length > 0, 10_000, 'first poll');
     const poll = t.api.polls[t.api.polls.length - 1];
-    expect(poll).toMatchObject({ limit: 100, timeout: 1, allowed_updates: ['message', 'callback_query'] });
+    expect(poll).toMatchObject({
+      limit: 100,
+      timeout: 1,
+      allowed_updates: ['message', 'callback_query'],
+    });
   });
 
   it('registers a user on /start and answers with a menu', async () => {
@@ -34,9 +46,16 @@ describe('reference bot over the fake Bot API', () => {
     await t.api.waitFor(() => t.api.repliesTo(1001).length === 1, 10_000, 'welcome');
     const reply = t.api.callsOf('sendMessage').find((c) => c.payload.chat_id === 1001)!;
     expect(reply.payload.text).toBe(texts.welcome('User1001'));
-    expect(reply.payload.reply_markup.inline_keyboard[0].map((b: any) => b.text)).toEqual(['Profile', 'Help']);
+    expect(reply.payload.reply_markup.inline_keyboard[0].map((b: any) => b.text)).toEqual([
+      'Profile',
+      'Help',
+    ]);
     await until(async () => (await userRow(1001)) !== undefined, 'user row');
-    await expect(userRow(1001)).resolves.toMatchObject({ username: 'user1001', first_name: 'User1001', message_count: 1 });
+    await expect(userRow(1001)).resolves.toMatchObject({
+      username: 'user1001',
+      first_name: 'User1001',
+      message_count: 1,
+    });
   });
 
   it('stores any other text and acknowledges it exactly once', async () => {
@@ -45,7 +64,11 @@ describe('reference bot over the fake Bot API', () => {
     await until(async () => (await rowsFor(1002)).length === 1, 'message row');
     const [row] = await rowsFor(1002);
     // bigint columns: pg returns strings, PGlite numbers.
-    expect({ text: row.text, chatId: Number(row.chat_id), updateId: Number(row.update_id) }).toEqual({
+    expect({
+      text: row.text,
+      chatId: Number(row.chat_id),
+      updateId: Number(row.update_id),
+    }).toEqual({
       text: 'hello there',
       chatId: 1002,
       updateId,
@@ -69,7 +92,11 @@ describe('reference bot over the fake Bot API', () => {
     t.api.push(textMessage(1004, '/start'));
     await t.api.waitFor(() => t.api.repliesTo(1004).length === 1, 10_000, 'welcome');
     t.api.push(callbackQuery(1004, MENU_PROFILE, 77), callbackQuery(1004, 'something-old'));
-    await t.api.waitFor(() => t.api.callsOf('answerCallbackQuery').length >= 2, 10_000, 'callback answers');
+    await t.api.waitFor(
+      () => t.api.callsOf('answerCallbackQuery').length >= 2,
+      10_000,
+      'callback answers',
+    );
     const edit = t.api.callsOf('editMessageText').find((c) => c.payload.chat_id === 1004)!;
     expect(edit.payload).toMatchObject({ message_id: 77 });
     expect(edit.payload.text).toContain('Messages: 1');
@@ -151,7 +178,11 @@ describe('reference bot over the fake Bot API', () => {
       textMessage(1012, 'no sender', { from: null }),
     );
     await t.api.waitFor(() => t.api.repliesTo(1012).length === 4, 10_000, 'four replies');
-    await until(async () => (await t.query('SELECT count(*)::int AS n FROM messages WHERE chat_id = 1012'))[0].n === 4, 'rows');
+    await until(
+      async () =>
+        (await t.query('SELECT count(*)::int AS n FROM messages WHERE chat_id = 1012'))[0].n === 4,
+      'rows',
+    );
     const stored = await userRow(1012);
     expect(stored.first_name.length).toBeLessThanOrEqual(256);
     t.api.push(textMessage(1012, 'still alive'));
@@ -170,9 +201,15 @@ describe('reference bot over the fake Bot API', () => {
     await until(async () => (await userRow(ADMIN)) !== undefined, 'admin row');
     const users = Number((await t.query('SELECT count(*)::int AS n FROM users'))[0].n);
     t.api.push(textMessage(ADMIN, '/broadcast Maintenance at noon'));
-    await t.api.waitFor(() => t.api.repliesTo(ADMIN).some((r) => r.startsWith('Broadcast finished')), 20_000, 'report');
+    await t.api.waitFor(
+      () => t.api.repliesTo(ADMIN).some((r) => r.startsWith('Broadcast finished')),
+      20_000,
+      'report',
+    );
     const report = t.api.repliesTo(ADMIN).find((r) => r.startsWith('Broadcast finished'))!;
     expect(report).toBe(texts.broadcastDone({ sent: users, failed: 0, blocked: 0 }));
-    expect(t.api.callsOf('sendMessage').filter((c) => c.payload.text === 'Maintenance at noon')).toHaveLength(users);
+    expect(
+      t.api.callsOf('sendMessage').filter((c) => c.payload.text === 'Maintenance at noon'),
+    ).toHaveLength(users);
   });
 });

@@ -66,7 +66,11 @@ describeServer('PostgreSQL as a null pool', () => {
       expect(app.output()).toMatch(/Database not reachable .*attempt 2 of 11 in \d+ ms/);
       const pollsBefore = api.polls.length;
       proxy.restore();
-      await api.waitFor(() => api.polls.length > pollsBefore, 30_000, 'polling after the database came up');
+      await api.waitFor(
+        () => api.polls.length > pollsBefore,
+        30_000,
+        'polling after the database came up',
+      );
     } finally {
       app.child.kill('SIGTERM');
       await app.exited;
@@ -78,7 +82,11 @@ describeServer('PostgreSQL as a null pool', () => {
     const url = new URL(db.url!);
     url.pathname = '/no_such_database_here';
     const started = Date.now();
-    const app = spawnApp({ TELEGRAM_BOT_TOKEN: TEST_TOKEN, TELEGRAM_API_ROOT: api.apiRoot, DATABASE_URL: url.toString() });
+    const app = spawnApp({
+      TELEGRAM_BOT_TOKEN: TEST_TOKEN,
+      TELEGRAM_API_ROOT: api.apiRoot,
+      DATABASE_URL: url.toString(),
+    });
     await expect(app.exited).resolves.toBe(1);
     expect(app.output()).toContain('the database refused the connection');
     expect(app.output()).toContain('3D000');
@@ -89,7 +97,10 @@ describeServer('PostgreSQL as a null pool', () => {
 describe('embedded database', () => {
   it('keeps data across a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tgbot-embedded-'));
-    const embedded = { env: { DATA_DIR: dataDir }, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+    const embedded = {
+      env: { DATA_DIR: dataDir },
+      drop: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
     const api = new FakeBotApi(TEST_TOKEN);
     await api.start();
     try {
@@ -99,7 +110,9 @@ describe('embedded database', () => {
       await first.close();
       const second = await startBotApp({ DATABASE_URL: '' }, { api, db: embedded });
       try {
-        await expect(second.query('SELECT text FROM messages WHERE user_id = 7100')).resolves.toEqual([{ text: 'remember me' }]);
+        await expect(
+          second.query('SELECT text FROM messages WHERE user_id = 7100'),
+        ).resolves.toEqual([{ text: 'remember me' }]);
       } finally {
         await second.close();
       }

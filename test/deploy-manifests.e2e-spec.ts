@@ -19,27 +19,37 @@ describe('Kubernetes manifests match the app', () => {
     const names = [
       ...Object.keys(configMap.data),
       ...Object.keys(secret.stringData),
-      ...byKind('Deployment').flatMap((d) => d.spec.template.spec.containers[0].env.map((e: any) => e.name)),
+      ...byKind('Deployment').flatMap((d) =>
+        d.spec.template.spec.containers[0].env.map((e: any) => e.name),
+      ),
     ];
     expect(names.filter((n) => !knownEnv.has(n))).toEqual([]);
     expect(secret.stringData).toHaveProperty('TELEGRAM_BOT_TOKEN');
   });
 
-  it.each(['telegram-bot-polling', 'telegram-bot-webhook'])('%s probes the health endpoints on the app port', (name) => {
-    const pod = deployment(name).spec.template.spec;
-    const container = pod.containers[0];
-    expect(container.ports[0].containerPort).toBe(Number(configMap.data.PORT));
-    expect(container.livenessProbe.httpGet.path).toBe('/health/live');
-    expect(container.startupProbe.httpGet.path).toBe('/health/live');
-    expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
-    expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(Number(configMap.data.SHUTDOWN_TIMEOUT_MS));
-  });
+  it.each(['telegram-bot-polling', 'telegram-bot-webhook'])(
+    '%s probes the health endpoints on the app port',
+    (name) => {
+      const pod = deployment(name).spec.template.spec;
+      const container = pod.containers[0];
+      expect(container.ports[0].containerPort).toBe(Number(configMap.data.PORT));
+      expect(container.livenessProbe.httpGet.path).toBe('/health/live');
+      expect(container.startupProbe.httpGet.path).toBe('/health/live');
+      expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
+      expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(
+        Number(configMap.data.SHUTDOWN_TIMEOUT_MS),
+      );
+    },
+  );
 
   it('runs exactly one polling replica, replaced rather than rolled', () => {
     const polling = deployment('telegram-bot-polling');
     expect(polling.spec.replicas).toBe(1);
     expect(polling.spec.strategy.type).toBe('Recreate');
-    expect(polling.spec.template.spec.containers[0].env).toContainEqual({ name: 'BOT_MODE', value: 'polling' });
+    expect(polling.spec.template.spec.containers[0].env).toContainEqual({
+      name: 'BOT_MODE',
+      value: 'polling',
+    });
   });
 
   it('scales webhook replicas with an autoscaler', () => {

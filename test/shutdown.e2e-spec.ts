@@ -51,12 +51,22 @@ describe('shutdown and crash', () => {
     // A new instance on the same database sees every row and does not process anything again.
     const t = await startBotApp({}, { api, db });
     try {
-      const [{ n }] = await t.query('SELECT count(*)::int AS n FROM messages WHERE user_id >= 20000');
+      const [{ n }] = await t.query(
+        'SELECT count(*)::int AS n FROM messages WHERE user_id >= 20000',
+      );
       expect(n).toBe(300);
       // Telegram re-sending stored updates (as after a crash before the confirmation) changes nothing.
-      api.push(...ids.slice(0, 5).map((id, i) => ({ update_id: id, ...textMessage(20_000 + i, `message ${i}`) })));
+      api.push(
+        ...ids
+          .slice(0, 5)
+          .map((id, i) => ({ update_id: id, ...textMessage(20_000 + i, `message ${i}`) })),
+      );
       api.push(textMessage(29_999, 'new after restart'));
-      await api.waitFor(() => api.callsOf('sendMessage').length >= 301, 15_000, 'reply to the new message');
+      await api.waitFor(
+        () => api.callsOf('sendMessage').length >= 301,
+        15_000,
+        'reply to the new message',
+      );
       await new Promise((r) => setTimeout(r, 500));
       expect(api.callsOf('sendMessage')).toHaveLength(301);
     } finally {
@@ -70,7 +80,11 @@ describe('shutdown and crash', () => {
     try {
       await api.waitFor(() => api.polls.length > 0 && api.unconfirmed === 0, 30_000, 'polling');
       for (let i = 0; i < 50; i++) api.push(textMessage(30_000 + i, `crash ${i}`));
-      await api.waitFor(() => api.callsOf('sendMessage').length === before + 50, 30_000, '50 replies');
+      await api.waitFor(
+        () => api.callsOf('sendMessage').length === before + 50,
+        30_000,
+        '50 replies',
+      );
       // Confirmed to Telegram while still only in the journal (the flush interval is a minute).
       await api.waitFor(() => api.unconfirmed === 0, 15_000, 'offset confirmed');
     } finally {
@@ -79,10 +93,14 @@ describe('shutdown and crash', () => {
     }
     const t = await startBotApp({}, { api, db });
     try {
-      const rows = async () => (await t.query('SELECT count(*)::int AS n FROM messages WHERE user_id >= 30000'))[0].n;
-      for (let i = 0; i < 100 && (await rows()) < 50; i++) await new Promise((r) => setTimeout(r, 100));
+      const rows = async () =>
+        (await t.query('SELECT count(*)::int AS n FROM messages WHERE user_id >= 30000'))[0].n;
+      for (let i = 0; i < 100 && (await rows()) < 50; i++)
+        await new Promise((r) => setTimeout(r, 100));
       await expect(rows()).resolves.toBe(50);
-      const [{ total }] = await t.query('SELECT sum(message_count)::int AS total FROM users WHERE id >= 30000');
+      const [{ total }] = await t.query(
+        'SELECT sum(message_count)::int AS total FROM users WHERE id >= 30000',
+      );
       expect(total).toBe(50);
       expect(api.callsOf('sendMessage')).toHaveLength(before + 50);
     } finally {

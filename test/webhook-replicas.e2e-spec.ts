@@ -37,19 +37,28 @@ describeShared('three webhook replicas sharing PostgreSQL and Redis', () => {
     await db.drop();
   });
 
-  const targets = () => replicas.map((r) => `http://127.0.0.1:${(r.app.getHttpServer().address() as AddressInfo).port}`);
-  const count = async (sql: string, params: unknown[]) => (await replicas[0].query(sql, params))[0].n as number;
+  const targets = () =>
+    replicas.map(
+      (r) => `http://127.0.0.1:${(r.app.getHttpServer().address() as AddressInfo).port}`,
+    );
+  const count = async (sql: string, params: unknown[]) =>
+    (await replicas[0].query(sql, params))[0].n as number;
 
   it('limits one user to 10 messages a minute across all replicas, with one notice', async () => {
     const user = base;
-    const updates = Array.from({ length: 30 }, (_, i) => ({ update_id: base + i, ...textMessage(user, `burst ${i}`) }));
+    const updates = Array.from({ length: 30 }, (_, i) => ({
+      update_id: base + i,
+      ...textMessage(user, `burst ${i}`),
+    }));
     await api.deliverWebhook(updates, targets(), { concurrency: 1 });
     await api.waitFor(() => api.repliesTo(user).length >= 11, 15_000, '10 acks and a notice');
     await new Promise((r) => setTimeout(r, 1000));
     const replies = api.repliesTo(user);
     expect(replies.filter((r) => r === 'Saved.')).toHaveLength(10);
     expect(replies.filter((r) => r.startsWith('Slow down'))).toHaveLength(1);
-    await expect(count('SELECT count(*)::int AS n FROM messages WHERE user_id = $1', [user])).resolves.toBe(10);
+    await expect(
+      count('SELECT count(*)::int AS n FROM messages WHERE user_id = $1', [user]),
+    ).resolves.toBe(10);
   });
 
   it('turns 1,000 updates from 200 users into exactly 1,000 rows and 1,000 replies', async () => {
@@ -59,12 +68,20 @@ describeShared('three webhook replicas sharing PostgreSQL and Redis', () => {
       ...textMessage(base + 100 + (i % 200), `message ${i}`),
     }));
     // Every update is delivered twice, as Telegram does after a timeout: still processed once.
-    await api.deliverWebhook([...updates, ...updates.slice(0, 100)], targets(), { concurrency: 30 });
+    await api.deliverWebhook([...updates, ...updates.slice(0, 100)], targets(), {
+      concurrency: 30,
+    });
     const users = new Set(Array.from({ length: 200 }, (_, i) => base + 100 + i));
-    const replies = () => api.callsOf('sendMessage').filter((c) => users.has(Number(c.payload.chat_id))).length;
+    const replies = () =>
+      api.callsOf('sendMessage').filter((c) => users.has(Number(c.payload.chat_id))).length;
     await api.waitFor(() => replies() >= 1000, 30_000, '1,000 replies');
-    const rows = () => count('SELECT count(*)::int AS n FROM messages WHERE update_id >= $1 AND update_id < $2', [first, first + 1000]);
-    for (let i = 0; i < 100 && (await rows()) < 1000; i++) await new Promise((r) => setTimeout(r, 100));
+    const rows = () =>
+      count('SELECT count(*)::int AS n FROM messages WHERE update_id >= $1 AND update_id < $2', [
+        first,
+        first + 1000,
+      ]);
+    for (let i = 0; i < 100 && (await rows()) < 1000; i++)
+      await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 500));
     expect(replies()).toBe(1000);
     await expect(rows()).resolves.toBe(1000);

@@ -10,7 +10,8 @@ const WEBHOOK_ENV = {
   WEBHOOK_MAX_CONNECTIONS: '20',
 };
 
-const baseUrl = (t: BotTestContext) => `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+const baseUrl = (t: BotTestContext) =>
+  `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
 
 describe('webhook mode', () => {
   let t: BotTestContext;
@@ -27,7 +28,8 @@ describe('webhook mode', () => {
       headers: { 'content-type': 'application/json', ...headers },
       body,
     });
-  const messageCount = async () => (await t.query('SELECT count(*)::int AS n FROM messages'))[0].n as number;
+  const messageCount = async () =>
+    (await t.query('SELECT count(*)::int AS n FROM messages'))[0].n as number;
 
   it('registers the webhook with the secret, allowed updates and max connections, keeping pending updates', () => {
     const call = t.api.callsOf('setWebhook')[0];
@@ -44,7 +46,9 @@ describe('webhook mode', () => {
   it('refuses requests without or with a wrong secret, storing and answering nothing', async () => {
     const update = JSON.stringify({ update_id: 1, ...textMessage(3001, 'sneaky') });
     await expect(post(update).then((r) => r.status)).resolves.toBe(401);
-    await expect(post(update, { 'x-telegram-bot-api-secret-token': 'wrong' }).then((r) => r.status)).resolves.toBe(403);
+    await expect(
+      post(update, { 'x-telegram-bot-api-secret-token': 'wrong' }).then((r) => r.status),
+    ).resolves.toBe(403);
     await new Promise((r) => setTimeout(r, 300));
     expect(t.api.repliesTo(3001)).toEqual([]);
     await expect(messageCount()).resolves.toBe(0);
@@ -52,18 +56,26 @@ describe('webhook mode', () => {
 
   it('answers 413 to an oversized body and 400 to malformed JSON', async () => {
     const headers = { 'x-telegram-bot-api-secret-token': SECRET };
-    await expect(post(JSON.stringify({ update_id: 2, junk: 'x'.repeat(300_000) }), headers).then((r) => r.status)).resolves.toBe(413);
+    await expect(
+      post(JSON.stringify({ update_id: 2, junk: 'x'.repeat(300_000) }), headers).then(
+        (r) => r.status,
+      ),
+    ).resolves.toBe(413);
     await expect(post('{"update_id": 3,', headers).then((r) => r.status)).resolves.toBe(400);
     await expect(post('{"no_update_id": true}', headers).then((r) => r.status)).resolves.toBe(400);
   });
 
   it('answers and stores 50 updates once each, and a re-sent update once', async () => {
-    const updates = Array.from({ length: 50 }, (_, i) => ({ update_id: 10_000 + i, ...textMessage(3100 + i, `hook ${i}`) }));
+    const updates = Array.from({ length: 50 }, (_, i) => ({
+      update_id: 10_000 + i,
+      ...textMessage(3100 + i, `hook ${i}`),
+    }));
     const statuses = await t.api.deliverWebhook(updates, [baseUrl(t)]);
     expect(statuses.filter((s) => s === 200)).toHaveLength(50);
     await t.api.deliverWebhook([updates[0]], [baseUrl(t)]);
     await t.api.waitFor(() => t.api.callsOf('sendMessage').length >= 50, 10_000, '50 replies');
-    for (let i = 0; i < 100 && (await messageCount()) < 50; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && (await messageCount()) < 50; i++)
+      await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 300));
     expect(t.api.callsOf('sendMessage')).toHaveLength(50);
     await expect(messageCount()).resolves.toBe(50);

@@ -1,16 +1,31 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchJournal, type JournalRecord } from './batch.journal';
 
 const message = (updateId: number): JournalRecord => ({
   kind: 'message',
-  row: { updateId, chatId: 1, userId: 1, messageId: updateId, text: `m${updateId}`, createdAt: new Date(1_700_000_000_000) },
+  row: {
+    updateId,
+    chatId: 1,
+    userId: 1,
+    messageId: updateId,
+    text: `m${updateId}`,
+    createdAt: new Date(1_700_000_000_000),
+  },
 });
 
 /** Renames this process's files as if they belonged to a process that died (pid 999999999). */
 function orphanAll(dir: string): void {
-  for (const name of readdirSync(dir)) renameSync(join(dir, name), join(dir, name.replace(/^wal-\d+-/, 'wal-999999999-')));
+  for (const name of readdirSync(dir))
+    renameSync(join(dir, name), join(dir, name.replace(/^wal-\d+-/, 'wal-999999999-')));
 }
 
 describe('BatchJournal', () => {

@@ -6,7 +6,8 @@ import { Logger } from '@nestjs/common';
 import type { MessageRow, UserActivity } from './batch.types';
 
 /** One buffered write as the journal keeps it: a message row or a user sighting. */
-export type JournalRecord = { kind: 'message'; row: MessageRow } | { kind: 'activity'; row: UserActivity };
+export type JournalRecord =
+  { kind: 'message'; row: MessageRow } | { kind: 'activity'; row: UserActivity };
 
 interface Segment {
   path: string;
@@ -48,7 +49,8 @@ export class BatchJournal {
     await mkdir(this.dir, { recursive: true });
     this.orphans = (await readdir(this.dir)).filter((name) => isOrphan(name)).sort();
     const records: JournalRecord[] = [];
-    for (const name of this.orphans) records.push(...parseRecords(await readFile(join(this.dir, name), 'utf8')));
+    for (const name of this.orphans)
+      records.push(...parseRecords(await readFile(join(this.dir, name), 'utf8')));
     await this.startSegment();
     return records;
   }
@@ -101,7 +103,8 @@ export class BatchJournal {
       await segment.handle.close();
       if (allWritten) await rm(segment.path, { force: true });
     }
-    if (!allWritten) this.logger.warn(`Unwritten rows stay in ${this.dir} and are replayed at the next start`);
+    if (!allWritten)
+      this.logger.warn(`Unwritten rows stay in ${this.dir} and are replayed at the next start`);
   }
 
   private get current(): Segment {

@@ -13,7 +13,8 @@ import { BatchWriter, PgBatchWriter } from './batch.writer';
     {
       provide: BatchJournal,
       inject: [batchConfig.KEY],
-      useFactory: (config: BatchConfig) => (config.journalDir ? new BatchJournal(config.journalDir) : null),
+      useFactory: (config: BatchConfig) =>
+        config.journalDir ? new BatchJournal(config.journalDir) : null,
     },
   ],
   exports: [BatchService],

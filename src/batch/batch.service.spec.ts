@@ -27,7 +27,7 @@ function setup(
     registry,
     new SchedulerRegistry(),
   );
-  service.onModuleInit();
+  void service.onModuleInit();
   return { service, writer, registry };
 }
 

@@ -35,7 +35,9 @@ const SHUTDOWN_SAFETY_NET_MS = 10_000;
  * transaction per flush, retried with backoff while the database is down, bad rows dead-lettered.
  */
 @Injectable()
-export class BatchService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+export class BatchService
+  implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(BatchService.name);
   private readonly buffer = new BatchBuffer();
   private readonly metrics: BatchMetrics;
@@ -69,12 +71,12 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown, On
   }
 
   async onModuleInit(): Promise<void> {
-    await this.recoverJournal();
     // A plain interval registered with SchedulerRegistry (not @Interval) because the period comes
     // from validated config at runtime; ScheduleModule clears it on shutdown.
     const timer = setInterval(() => this.tick(), this.config.flushIntervalMs);
     timer.unref();
     this.scheduler.addInterval(BATCH_FLUSH_INTERVAL, timer);
+    await this.recoverJournal();
   }
 
   /** Buffers one message; never throws on database trouble. */
@@ -288,7 +290,8 @@ export class BatchService implements OnModuleInit, BeforeApplicationShutdown, On
     }
     await this.journal.sync();
     await this.journal.removeOrphans();
-    if (records.length) this.logger.warn(`Replaying ${records.length} journaled rows from an earlier run`);
+    if (records.length)
+      this.logger.warn(`Replaying ${records.length} journaled rows from an earlier run`);
   }
 
   private async releaseJournal(): Promise<void> {

@@ -25,7 +25,9 @@ import { prepareTelegram, TELEGRAM_AGENT } from './transport/telegram-transport'
  * onApplicationShutdown.
  */
 @Injectable()
-export class BotLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+export class BotLifecycle
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private readonly logger = new Logger(BotLifecycle.name);
 
   constructor(
@@ -88,9 +90,13 @@ export class BotLifecycle implements OnModuleInit, OnApplicationBootstrap, Befor
     this.logger.log(`Draining (${signal ?? 'shutdown'})`);
     await Promise.all([this.polling.stop(), this.webhook.stop()]);
     const left = await this.dispatcher.drain(Math.max(0, deadline - Date.now() - 2000));
-    if (left) this.logger.warn(`${left} update(s) still running at the drain deadline; they stay unconfirmed`);
+    if (left)
+      this.logger.warn(
+        `${left} update(s) still running at the drain deadline; they stay unconfirmed`,
+      );
     const { unwritten } = await this.batch.drain(Math.max(500, deadline - Date.now()));
-    if (unwritten) this.logger.error(`${unwritten} buffered row(s) could not be written before shutdown`);
+    if (unwritten)
+      this.logger.error(`${unwritten} buffered row(s) could not be written before shutdown`);
     // Confirms only finished updates: durable in the journal or the database.
     if (this.config.mode === 'polling') await this.polling.confirmOffset();
     this.logger.log('Drained');

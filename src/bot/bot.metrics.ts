@@ -19,20 +19,73 @@ export class BotMetrics {
   readonly duplicates: Counter<'reason'>;
   readonly handlerDuration: Histogram;
 
-  constructor(@Inject(METRICS_REGISTRY) registry: Registry, @Inject(telegramConfig.KEY) config: TelegramConfig) {
+  constructor(
+    @Inject(METRICS_REGISTRY) registry: Registry,
+    @Inject(telegramConfig.KEY) config: TelegramConfig,
+  ) {
     const registers = [registry];
-    this.polls = new Counter({ name: 'telegram_bot_polls_total', help: 'getUpdates calls answered', registers });
-    this.emptyPolls = new Counter({ name: 'telegram_bot_empty_polls_total', help: 'getUpdates calls that returned no update', registers });
-    this.updatesReceived = new Counter({ name: 'telegram_bot_updates_received_total', help: 'Updates received (polling or webhook), duplicates included', registers });
-    this.pollErrors = new Counter({ name: 'telegram_bot_poll_errors_total', help: 'Failed getUpdates calls by kind', labelNames: ['kind'], registers });
-    this.pollConflicts = new Counter({ name: 'telegram_bot_poll_conflicts_total', help: 'getUpdates answered 409 (another poller or a webhook)', registers });
-    this.lastPoll = new Gauge({ name: 'telegram_bot_last_poll_timestamp_seconds', help: 'Unix time of the last answered getUpdates', registers });
-    this.inFlight = new Gauge({ name: 'telegram_bot_updates_in_flight', help: 'Updates accepted and not yet handled', registers });
-    new Gauge({ name: 'telegram_bot_dispatch_concurrency', help: 'Chats handled at the same time, at most', registers }).set(config.dispatchConcurrency);
-    this.handled = new Counter({ name: 'telegram_bot_updates_handled_total', help: 'Updates whose handler finished', registers });
-    this.failed = new Counter({ name: 'telegram_bot_updates_failed_total', help: 'Updates whose handler threw or timed out', registers });
-    this.timedOut = new Counter({ name: 'telegram_bot_updates_timed_out_total', help: 'Updates whose handler exceeded UPDATE_TIMEOUT_MS', registers });
-    this.duplicates = new Counter({ name: 'telegram_bot_updates_duplicate_total', help: 'Updates dropped as already seen', labelNames: ['reason'], registers });
+    this.polls = new Counter({
+      name: 'telegram_bot_polls_total',
+      help: 'getUpdates calls answered',
+      registers,
+    });
+    this.emptyPolls = new Counter({
+      name: 'telegram_bot_empty_polls_total',
+      help: 'getUpdates calls that returned no update',
+      registers,
+    });
+    this.updatesReceived = new Counter({
+      name: 'telegram_bot_updates_received_total',
+      help: 'Updates received (polling or webhook), duplicates included',
+      registers,
+    });
+    this.pollErrors = new Counter({
+      name: 'telegram_bot_poll_errors_total',
+      help: 'Failed getUpdates calls by kind',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.pollConflicts = new Counter({
+      name: 'telegram_bot_poll_conflicts_total',
+      help: 'getUpdates answered 409 (another poller or a webhook)',
+      registers,
+    });
+    this.lastPoll = new Gauge({
+      name: 'telegram_bot_last_poll_timestamp_seconds',
+      help: 'Unix time of the last answered getUpdates',
+      registers,
+    });
+    this.inFlight = new Gauge({
+      name: 'telegram_bot_updates_in_flight',
+      help: 'Updates accepted and not yet handled',
+      registers,
+    });
+    new Gauge({
+      name: 'telegram_bot_dispatch_concurrency',
+      help: 'Chats handled at the same time, at most',
+      registers,
+    }).set(config.dispatchConcurrency);
+    this.handled = new Counter({
+      name: 'telegram_bot_updates_handled_total',
+      help: 'Updates whose handler finished',
+      registers,
+    });
+    this.failed = new Counter({
+      name: 'telegram_bot_updates_failed_total',
+      help: 'Updates whose handler threw or timed out',
+      registers,
+    });
+    this.timedOut = new Counter({
+      name: 'telegram_bot_updates_timed_out_total',
+      help: 'Updates whose handler exceeded UPDATE_TIMEOUT_MS',
+      registers,
+    });
+    this.duplicates = new Counter({
+      name: 'telegram_bot_updates_duplicate_total',
+      help: 'Updates dropped as already seen',
+      labelNames: ['reason'],
+      registers,
+    });
     this.handlerDuration = new Histogram({
       name: 'telegram_bot_handler_duration_seconds',
       help: 'Time from dispatch to handler completion',

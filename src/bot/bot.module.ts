@@ -1,5 +1,11 @@
 import type { Agent } from 'node:http';
-import { Inject, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
+import {
+  Inject,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  RequestMethod,
+} from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TelegrafModule } from 'nestjs-telegraf';
 import { telegramConfig, type TelegramConfig } from '../config/app.config';
@@ -41,7 +47,14 @@ import { StartUpdate } from './updates/start.update';
     RateLimitModule,
     TelegrafModule.forRootAsync({
       imports: [UsersModule, MessagesModule, TransportModule, RateLimitModule],
-      inject: [telegramConfig.KEY, TELEGRAM_AGENT, OutboundService, RateLimitService, MessagesService, UsersService],
+      inject: [
+        telegramConfig.KEY,
+        TELEGRAM_AGENT,
+        OutboundService,
+        RateLimitService,
+        MessagesService,
+        UsersService,
+      ],
       useFactory: (
         config: TelegramConfig,
         agent: Agent,
@@ -93,6 +106,8 @@ export class BotModule implements NestModule {
 
   configure(consumer: MiddlewareConsumer): void {
     if (this.config.mode !== 'webhook') return;
-    consumer.apply(WebhookMiddleware).forRoutes({ path: webhookPath(this.config.webhookUrl!), method: RequestMethod.POST });
+    consumer
+      .apply(WebhookMiddleware)
+      .forRoutes({ path: webhookPath(this.config.webhookUrl!), method: RequestMethod.POST });
   }
 }

@@ -35,4 +35,7 @@ export const MENU_PROFILE = 'menu:profile';
 export const MENU_HELP = 'menu:help';
 
 export const mainMenu = () =>
-  Markup.inlineKeyboard([Markup.button.callback('Profile', MENU_PROFILE), Markup.button.callback('Help', MENU_HELP)]);
+  Markup.inlineKeyboard([
+    Markup.button.callback('Profile', MENU_PROFILE),
+    Markup.button.callback('Help', MENU_HELP),
+  ]);

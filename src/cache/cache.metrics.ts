@@ -6,8 +6,16 @@ export class CacheMetrics {
   readonly misses: Counter;
 
   constructor(registry: Registry, entries: () => number) {
-    this.hits = new Counter({ name: 'telegram_bot_cache_hits_total', help: 'Cache reads served from the cache', registers: [registry] });
-    this.misses = new Counter({ name: 'telegram_bot_cache_misses_total', help: 'Cache reads that fell through to the loader', registers: [registry] });
+    this.hits = new Counter({
+      name: 'telegram_bot_cache_hits_total',
+      help: 'Cache reads served from the cache',
+      registers: [registry],
+    });
+    this.misses = new Counter({
+      name: 'telegram_bot_cache_misses_total',
+      help: 'Cache reads that fell through to the loader',
+      registers: [registry],
+    });
     new Gauge({
       name: 'telegram_bot_cache_entries',
       help: 'Entries held by the in-memory cache (-1 when the cache is Redis)',

@@ -2,7 +2,8 @@ import { backoffDelay, retry } from './backoff';
 
 describe('backoffDelay', () => {
   it('doubles the ceiling per attempt, caps it, and jitters within the upper half', () => {
-    const at = (attempt: number, r: number) => backoffDelay(attempt, { baseMs: 100, maxMs: 1000, random: () => r });
+    const at = (attempt: number, r: number) =>
+      backoffDelay(attempt, { baseMs: 100, maxMs: 1000, random: () => r });
     expect([at(0, 0), at(0, 1)]).toEqual([50, 100]);
     expect([at(3, 0), at(3, 1)]).toEqual([400, 800]);
     expect([at(10, 0), at(10, 1)]).toEqual([500, 1000]);
@@ -46,7 +47,15 @@ describe('retry', () => {
         calls++;
         throw new Error('down');
       },
-      { attempts: 4, baseMs: 10, maxMs: 1000, shouldRetry: () => true, sleep: noSleep, random: () => 1, onRetry: (_e, _a, d) => delays.push(d) },
+      {
+        attempts: 4,
+        baseMs: 10,
+        maxMs: 1000,
+        shouldRetry: () => true,
+        sleep: noSleep,
+        random: () => 1,
+        onRetry: (_e, _a, d) => delays.push(d),
+      },
     );
     await expect(result).rejects.toThrow('down');
     expect(calls).toBe(4);

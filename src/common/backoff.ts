@@ -5,7 +5,10 @@ export interface BackoffOptions {
   random?: () => number;
 }
 
-export function backoffDelay(attempt: number, { baseMs, maxMs, random = Math.random }: BackoffOptions): number {
+export function backoffDelay(
+  attempt: number,
+  { baseMs, maxMs, random = Math.random }: BackoffOptions,
+): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt));
   // Never below half the ceiling, so a retry storm still slows down as attempts grow.
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
@@ -34,7 +37,10 @@ export interface RetryOptions extends BackoffOptions {
 }
 
 /** Runs `fn` until it succeeds, a non-retryable error occurs, attempts run out or `signal` aborts. */
-export async function retry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+export async function retry<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
   const wait = options.sleep ?? sleep;
   for (let attempt = 0; ; attempt++) {
     try {

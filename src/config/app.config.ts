@@ -54,7 +54,19 @@ export const telegramConfig = registerAs('telegram', () => {
 });
 
 /** Database settings from (a subset of) the validated environment. */
-export function toDatabaseConfig(env: Pick<Env, 'DATABASE_URL' | 'DATA_DIR' | 'DB_APPLICATION_NAME' | 'DB_POOL_MAX' | 'DB_IDLE_TIMEOUT_MS' | 'DB_QUERY_TIMEOUT_MS' | 'DB_CONNECT_RETRIES' | 'DB_MIGRATIONS_RUN'>) {
+export function toDatabaseConfig(
+  env: Pick<
+    Env,
+    | 'DATABASE_URL'
+    | 'DATA_DIR'
+    | 'DB_APPLICATION_NAME'
+    | 'DB_POOL_MAX'
+    | 'DB_IDLE_TIMEOUT_MS'
+    | 'DB_QUERY_TIMEOUT_MS'
+    | 'DB_CONNECT_RETRIES'
+    | 'DB_MIGRATIONS_RUN'
+  >,
+) {
   return {
     url: env.DATABASE_URL,
     dataDir: env.DATA_DIR,

@@ -5,6 +5,8 @@ import { allConfigs } from './app.config';
 /** Typed, validated configuration for every module; the environment is the only source. */
 @Global()
 @Module({
-  imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: allConfigs, cache: true })],
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: allConfigs, cache: true }),
+  ],
 })
 export class AppConfigModule {}

@@ -26,14 +26,25 @@ describe('validateEnv', () => {
 
   it('reports every problem at once, by variable name, without values', () => {
     const attempt = () =>
-      validateEnv({ PORT: 'abc', RATE_LIMIT: '-3', BOT_MODE: 'foo', WEBHOOK_SECRET: 'has spaces secret!' });
+      validateEnv({
+        PORT: 'abc',
+        RATE_LIMIT: '-3',
+        BOT_MODE: 'foo',
+        WEBHOOK_SECRET: 'has spaces secret!',
+      });
     expect(attempt).toThrow(ConfigValidationError);
     try {
       attempt();
     } catch (error) {
       const { problems, message } = error as ConfigValidationError;
       expect(problems.map((p) => p.split(' ')[0])).toEqual(
-        expect.arrayContaining(['TELEGRAM_BOT_TOKEN', 'PORT', 'RATE_LIMIT', 'BOT_MODE', 'WEBHOOK_SECRET']),
+        expect.arrayContaining([
+          'TELEGRAM_BOT_TOKEN',
+          'PORT',
+          'RATE_LIMIT',
+          'BOT_MODE',
+          'WEBHOOK_SECRET',
+        ]),
       );
       expect(message).not.toContain('has spaces secret!');
     }
@@ -44,8 +55,12 @@ describe('validateEnv', () => {
   });
 
   it('accepts several admin ids and rejects non-numeric ones', () => {
-    expect(validateEnv({ TELEGRAM_BOT_TOKEN: TOKEN, ADMIN_USER_ID: '1, 22,333' }).ADMIN_USER_ID).toBe('1, 22,333');
-    expect(() => validateEnv({ TELEGRAM_BOT_TOKEN: TOKEN, ADMIN_USER_ID: '@admin' })).toThrow(/ADMIN_USER_ID/);
+    expect(
+      validateEnv({ TELEGRAM_BOT_TOKEN: TOKEN, ADMIN_USER_ID: '1, 22,333' }).ADMIN_USER_ID,
+    ).toBe('1, 22,333');
+    expect(() => validateEnv({ TELEGRAM_BOT_TOKEN: TOKEN, ADMIN_USER_ID: '@admin' })).toThrow(
+      /ADMIN_USER_ID/,
+    );
   });
 
   it('requires a webhook URL and secret in webhook mode', () => {

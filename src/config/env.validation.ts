@@ -32,9 +32,13 @@ export function validateDatabaseEnv(raw: NodeJS.ProcessEnv): z.infer<typeof data
 
 function parse<S extends z.ZodType>(schema: S, raw: NodeJS.ProcessEnv): z.infer<S> {
   // An empty string means "unset" for every variable: `FOO=` in a .env file should not fail boot.
-  const present = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
+  const present = Object.fromEntries(
+    Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const result = schema.safeParse(present);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'env'} ${issue.message}`);
+  const problems = result.error.issues.map(
+    (issue) => `${issue.path.join('.') || 'env'} ${issue.message}`,
+  );
   throw new ConfigValidationError([...new Set(problems)].sort());
 }

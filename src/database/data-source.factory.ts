@@ -23,7 +23,10 @@ export class DatabaseUnavailableError extends Error {
  * fast on bad credentials or a missing database, then runs pending migrations under an advisory
  * lock so that two instances starting together do not race.
  */
-export async function createDataSource(options: DataSourceOptions, config: DatabaseConfig): Promise<DataSource> {
+export async function createDataSource(
+  options: DataSourceOptions,
+  config: DatabaseConfig,
+): Promise<DataSource> {
   const dataSource = await retry(() => new DataSource(options).initialize(), {
     attempts: config.connectRetries + 1,
     baseMs: 500,
@@ -52,7 +55,9 @@ async function runMigrationsLocked(dataSource: DataSource): Promise<void> {
     const applied = await executor.executePendingMigrations();
     if (applied.length) logger.log(`Applied migrations: ${applied.map((m) => m.name).join(', ')}`);
   } finally {
-    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await runner
+      .query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+      .catch(() => undefined);
     await runner.release();
   }
 }

@@ -3,9 +3,12 @@ import { describeDbError, isFatalConnectError, isTransientDbError } from './db-e
 const err = (code: string, message = 'boom') => Object.assign(new Error(message), { code });
 
 describe('database error classification', () => {
-  it.each(['ECONNREFUSED', 'ECONNRESET', '57P01', '08006', '08001', '53300'])('retries %s', (code) => {
-    expect(isTransientDbError(err(code))).toBe(true);
-  });
+  it.each(['ECONNREFUSED', 'ECONNRESET', '57P01', '08006', '08001', '53300'])(
+    'retries %s',
+    (code) => {
+      expect(isTransientDbError(err(code))).toBe(true);
+    },
+  );
 
   it.each(['23505', '22P02', '42P01'])('does not retry %s', (code) => {
     expect(isTransientDbError(err(code))).toBe(false);

@@ -29,7 +29,10 @@ function messageOf(error: unknown): string {
 
 export function isTransientDbError(error: unknown): boolean {
   const code = codeOf(error);
-  if (code && (TRANSIENT_NODE_CODES.has(code) || TRANSIENT_SQLSTATES.has(code) || code.startsWith('08'))) {
+  if (
+    code &&
+    (TRANSIENT_NODE_CODES.has(code) || TRANSIENT_SQLSTATES.has(code) || code.startsWith('08'))
+  ) {
     return true;
   }
   return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connect ECONNREFUSED|Client has encountered a connection error/i.test(

@@ -20,7 +20,8 @@ export class MessagesService {
       chatId: message.chat.id,
       userId: message.from?.id ?? null,
       messageId: message.message_id,
-      text: 'text' in message ? message.text : 'caption' in message ? (message.caption ?? null) : null,
+      text:
+        'text' in message ? message.text : 'caption' in message ? (message.caption ?? null) : null,
       createdAt: new Date(message.date * 1000),
     });
   }

@@ -18,7 +18,10 @@ const logger = new Logger('Redis');
       useFactory: (config: CacheConfig): Redis | null => {
         if (!config.redisUrl) return null;
         // Fail fast while Redis is down: one retry, one second per command.
-        const client = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 1000 });
+        const client = new Redis(config.redisUrl, {
+          maxRetriesPerRequest: 1,
+          commandTimeout: 1000,
+        });
         client.on('error', (error: Error) => logger.warn(`redis: ${error.message}`));
         return client;
       },

@@ -51,7 +51,9 @@ export class UsersService {
   async profile(userId: number): Promise<UserProfile | null> {
     return this.cache.getOrLoad(profileKey(userId), async () => {
       await this.batch.flushed();
-      const row = await withDbRetry(() => this.users.findOneBy({ id: userId }), { label: 'load profile' });
+      const row = await withDbRetry(() => this.users.findOneBy({ id: userId }), {
+        label: 'load profile',
+      });
       return row ? toProfile(row) : null;
     });
   }
@@ -65,7 +67,11 @@ export class UsersService {
     let after = -1;
     for (;;) {
       const rows: { id: string }[] = await withDbRetry(
-        () => this.users.query('SELECT id FROM users WHERE id > $1 ORDER BY id LIMIT $2', [after, pageSize]),
+        () =>
+          this.users.query('SELECT id FROM users WHERE id > $1 ORDER BY id LIMIT $2', [
+            after,
+            pageSize,
+          ]),
         { label: 'page user ids' },
       );
       for (const row of rows) yield Number(row.id);

@@ -35,14 +35,24 @@ interface PendingPoll {
 export class FakeBotApi extends EventEmitter {
   readonly calls: RecordedCall[] = [];
   /** Parameters of every getUpdates, for asserting offset/limit/timeout. */
-  readonly polls: { offset?: number; limit?: number; timeout?: number; allowed_updates?: string[] }[] = [];
+  readonly polls: {
+    offset?: number;
+    limit?: number;
+    timeout?: number;
+    allowed_updates?: string[];
+  }[] = [];
   latencyMs = 0;
   /** Extra latency for calls addressed to one chat, to make one chat slow. */
   readonly chatLatencyMs = new Map<number, number>();
   floodLimits: { globalPerSecond: number; chatPerSecond: number } | null = null;
   readonly blockedChats = new Set<number>();
   allowedUpdates: string[] = [];
-  webhook: { url: string; secret_token?: string; max_connections?: number; allowed_updates?: string[] } | null = null;
+  webhook: {
+    url: string;
+    secret_token?: string;
+    max_connections?: number;
+    allowed_updates?: string[];
+  } | null = null;
 
   private server: Server | undefined;
   private queue: TgUpdate[] = [];
@@ -72,7 +82,9 @@ export class FakeBotApi extends EventEmitter {
   async stop(): Promise<void> {
     if (this.pendingPoll) this.answerPoll(this.pendingPoll, []);
     this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
   }
 
   /** Queues updates (ids assigned unless given) and wakes a waiting long poll. Returns their ids. */
@@ -98,7 +110,11 @@ export class FakeBotApi extends EventEmitter {
   failNext(method: string, count: number, fault: Partial<Fault> = {}): void {
     const list = this.faults.get(method) ?? [];
     for (let i = 0; i < count; i++) {
-      list.push({ status: fault.status ?? 500, description: fault.description ?? 'Internal Server Error', ...fault });
+      list.push({
+        status: fault.status ?? 500,
+        description: fault.description ?? 'Internal Server Error',
+        ...fault,
+      });
     }
     this.faults.set(method, list);
   }
@@ -142,7 +158,8 @@ export class FakeBotApi extends EventEmitter {
     const body = await readBody(req);
     if (!match) return send(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
     const [, token, method] = match;
-    if (token !== this.token) return send(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
+    if (token !== this.token)
+      return send(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
     const payload = parsePayload(body, req.headers['content-type']);
     if (this.latencyMs > 0 && method !== 'getUpdates') await delay(this.latencyMs);
     const chatDelay = this.chatLatencyMs.get(Number(payload.chat_id));
@@ -160,7 +177,9 @@ export class FakeBotApi extends EventEmitter {
         ok: false,
         error_code: fault.status,
         description: fault.description,
-        ...(fault.retryAfter !== undefined ? { parameters: { retry_after: fault.retryAfter } } : {}),
+        ...(fault.retryAfter !== undefined
+          ? { parameters: { retry_after: fault.retryAfter } }
+          : {}),
       });
     }
     if (method === 'getUpdates') return this.getUpdates(payload, res);
@@ -177,7 +196,11 @@ export class FakeBotApi extends EventEmitter {
     }
     if (method === 'sendMessage' && this.blockedChats.has(Number(payload.chat_id))) {
       this.record(method, payload, 403);
-      return send(res, 403, { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' });
+      return send(res, 403, {
+        ok: false,
+        error_code: 403,
+        description: 'Forbidden: bot was blocked by the user',
+      });
     }
     const result = this.execute(method, payload);
     this.record(method, payload, 200);
@@ -187,7 +210,13 @@ export class FakeBotApi extends EventEmitter {
   private execute(method: string, payload: Record<string, any>): unknown {
     switch (method) {
       case 'getMe':
-        return { id: 999, is_bot: true, first_name: 'Test Bot', username: 'test_bot', can_join_groups: true };
+        return {
+          id: 999,
+          is_bot: true,
+          first_name: 'Test Bot',
+          username: 'test_bot',
+          can_join_groups: true,
+        };
       case 'sendMessage':
         return this.message(payload);
       case 'editMessageText':
@@ -204,7 +233,11 @@ export class FakeBotApi extends EventEmitter {
         this.webhook = null;
         return true;
       case 'getWebhookInfo':
-        return { url: this.webhook?.url ?? '', has_custom_certificate: false, pending_update_count: this.unconfirmed };
+        return {
+          url: this.webhook?.url ?? '',
+          has_custom_certificate: false,
+          pending_update_count: this.unconfirmed,
+        };
       default:
         return true;
     }
@@ -232,7 +265,8 @@ export class FakeBotApi extends EventEmitter {
       return send(res, 409, {
         ok: false,
         error_code: 409,
-        description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+        description:
+          "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
       });
     }
     if (this.pendingPoll) {
@@ -243,7 +277,8 @@ export class FakeBotApi extends EventEmitter {
       send(old.res, 409, {
         ok: false,
         error_code: 409,
-        description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+        description:
+          'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
       });
     }
     if (offset > 0) {
@@ -268,7 +303,9 @@ export class FakeBotApi extends EventEmitter {
 
   private tryAnswerPoll(poll: PendingPoll): void {
     const available = this.queue.filter(
-      (u) => u.update_id >= poll.offset && (this.allowedUpdates.length === 0 || this.allowedUpdates.some((k) => k in u)),
+      (u) =>
+        u.update_id >= poll.offset &&
+        (this.allowedUpdates.length === 0 || this.allowedUpdates.some((k) => k in u)),
     );
     if (available.length > 0) this.answerPoll(poll, available.slice(0, poll.limit));
   }
@@ -286,7 +323,10 @@ export class FakeBotApi extends EventEmitter {
     const chat = Number(payload.chat_id);
     this.sendLog = this.sendLog.filter((s) => now - s.at < 1000);
     const perChat = this.sendLog.filter((s) => s.chat === chat).length;
-    if (this.sendLog.length >= this.floodLimits.globalPerSecond || perChat >= this.floodLimits.chatPerSecond) {
+    if (
+      this.sendLog.length >= this.floodLimits.globalPerSecond ||
+      perChat >= this.floodLimits.chatPerSecond
+    ) {
       return 1;
     }
     this.sendLog.push({ at: now, chat });
@@ -317,7 +357,10 @@ export class FakeBotApi extends EventEmitter {
           const target = targets[turn++ % targets.length];
           const res = await fetch(`${target}${path}`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', ...(secret ? { 'x-telegram-bot-api-secret-token': secret } : {}) },
+            headers: {
+              'content-type': 'application/json',
+              ...(secret ? { 'x-telegram-bot-api-secret-token': secret } : {}),
+            },
             body: JSON.stringify(update),
           }).catch(() => undefined);
           statuses.push(res?.status ?? 0);
@@ -327,7 +370,9 @@ export class FakeBotApi extends EventEmitter {
         }
       }
     };
-    await Promise.all(Array.from({ length: options.concurrency ?? this.webhook.max_connections ?? 40 }, worker));
+    await Promise.all(
+      Array.from({ length: options.concurrency ?? this.webhook.max_connections ?? 40 }, worker),
+    );
     return statuses;
   }
 
@@ -364,7 +409,10 @@ function parsePayload(body: string, contentType = ''): Record<string, any> {
 function send(res: ServerResponse, status: number, body: unknown): void {
   if (res.writableEnded || res.destroyed) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 

@@ -29,14 +29,27 @@ export interface TgMessage {
 export interface TgUpdate {
   update_id: number;
   message?: TgMessage;
-  callback_query?: { id: string; from: TgUser; data?: string; message?: TgMessage; chat_instance: string };
+  callback_query?: {
+    id: string;
+    from: TgUser;
+    data?: string;
+    message?: TgMessage;
+    chat_instance: string;
+  };
   [key: string]: unknown;
 }
 
 let nextMessageId = 1;
 
 export function user(id: number, overrides: Partial<TgUser> = {}): TgUser {
-  return { id, is_bot: false, first_name: `User${id}`, username: `user${id}`, language_code: 'en', ...overrides };
+  return {
+    id,
+    is_bot: false,
+    first_name: `User${id}`,
+    username: `user${id}`,
+    language_code: 'en',
+    ...overrides,
+  };
 }
 
 export function privateChat(id: number): TgChat {
@@ -59,7 +72,9 @@ export function textMessage(
     date: Math.floor(Date.now() / 1000),
     chat: options.chat ?? privateChat(userId),
     text,
-    ...(command ? { entities: [{ type: 'bot_command', offset: 0, length: command[0].length }] } : {}),
+    ...(command
+      ? { entities: [{ type: 'bot_command', offset: 0, length: command[0].length }] }
+      : {}),
   };
   if (options.from !== null) message.from = options.from ?? user(userId);
   return { message };
@@ -73,19 +88,36 @@ export function stickerMessage(userId: number): Omit<TgUpdate, 'update_id'> {
       date: Math.floor(Date.now() / 1000),
       chat: privateChat(userId),
       from: user(userId),
-      sticker: { file_id: 'x', file_unique_id: 'y', width: 1, height: 1, is_animated: false, is_video: false, type: 'regular' },
+      sticker: {
+        file_id: 'x',
+        file_unique_id: 'y',
+        width: 1,
+        height: 1,
+        is_animated: false,
+        is_video: false,
+        type: 'regular',
+      },
     },
   };
 }
 
-export function callbackQuery(userId: number, data: string, messageId = 1): Omit<TgUpdate, 'update_id'> {
+export function callbackQuery(
+  userId: number,
+  data: string,
+  messageId = 1,
+): Omit<TgUpdate, 'update_id'> {
   return {
     callback_query: {
       id: `cb${nextMessageId++}`,
       from: user(userId),
       data,
       chat_instance: `ci${userId}`,
-      message: { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: privateChat(userId), text: 'menu' },
+      message: {
+        message_id: messageId,
+        date: Math.floor(Date.now() / 1000),
+        chat: privateChat(userId),
+        text: 'menu',
+      },
     },
   };
 }

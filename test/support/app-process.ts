@@ -17,7 +17,11 @@ export function spawnApp(env: Record<string, string>): AppProcess {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: ROOT,
     // A private DATA_DIR unless given: the journal of one test must never be replayed by another.
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: mkdtempSync(join(tmpdir(), 'tgbot-proc-')), ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'tgbot-proc-')),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -41,7 +41,12 @@ export async function startBotApp(
   if (!existing?.api) await api.start();
   const db = existing?.db ?? (await createTestDatabase());
   const saved = { ...process.env };
-  const overrides: Record<string, string> = { ...BASE_ENV, TELEGRAM_API_ROOT: api.apiRoot, ...db.env, ...env };
+  const overrides: Record<string, string> = {
+    ...BASE_ENV,
+    TELEGRAM_API_ROOT: api.apiRoot,
+    ...db.env,
+    ...env,
+  };
   for (const key of Object.keys(overrides)) process.env[key] = overrides[key];
   resetConfigCache();
   let app: INestApplication;

@@ -47,7 +47,11 @@ async function adminQuery(url: string, sql: string): Promise<void> {
 }
 
 /** Runs one query on its own short-lived connection (outside the app), for assertions. */
-export async function queryDatabase<T = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function queryDatabase<T = Record<string, unknown>>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {

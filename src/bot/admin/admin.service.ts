@@ -42,15 +42,16 @@ export class AdminService implements BeforeApplicationShutdown {
   }
 
   async stats(): Promise<BotStats> {
-    const [users, messages, hits, misses, rateLimited, pendingWrites, outboundQueued] = await Promise.all([
-      this.users.count(),
-      this.messages.count(),
-      this.metrics.sum('telegram_bot_cache_hits_total'),
-      this.metrics.sum('telegram_bot_cache_misses_total'),
-      this.metrics.sum('telegram_bot_rate_limited_total'),
-      this.metrics.sum('telegram_bot_batch_pending_rows'),
-      this.metrics.sum('telegram_bot_outbound_queued'),
-    ]);
+    const [users, messages, hits, misses, rateLimited, pendingWrites, outboundQueued] =
+      await Promise.all([
+        this.users.count(),
+        this.messages.count(),
+        this.metrics.sum('telegram_bot_cache_hits_total'),
+        this.metrics.sum('telegram_bot_cache_misses_total'),
+        this.metrics.sum('telegram_bot_rate_limited_total'),
+        this.metrics.sum('telegram_bot_batch_pending_rows'),
+        this.metrics.sum('telegram_bot_outbound_queued'),
+      ]);
     const reads = (hits ?? 0) + (misses ?? 0);
     return {
       users,
@@ -66,7 +67,10 @@ export class AdminService implements BeforeApplicationShutdown {
    * Starts a broadcast to every user and returns the recipient count at once; `report` receives
    * the result. It runs outside the update so the admin's chat is not blocked for minutes.
    */
-  async startBroadcast(text: string, report: (r: { sent: number; failed: number; blocked: number }) => Promise<unknown>): Promise<number> {
+  async startBroadcast(
+    text: string,
+    report: (r: { sent: number; failed: number; blocked: number }) => Promise<unknown>,
+  ): Promise<number> {
     await this.batch.flushed();
     const recipients = await this.users.count();
     const job = this.broadcasts
@@ -83,7 +87,10 @@ export class AdminService implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     if (this.running.size) {
       this.logger.warn(`waiting for ${this.running.size} broadcast(s) to finish`);
-      await Promise.race([Promise.all(this.running), new Promise((r) => setTimeout(r, 10_000).unref())]);
+      await Promise.race([
+        Promise.all(this.running),
+        new Promise((r) => setTimeout(r, 10_000).unref()),
+      ]);
     }
   }
 }

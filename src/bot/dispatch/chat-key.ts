@@ -3,7 +3,8 @@ import type { Update } from 'telegraf/types';
 /** The chat an update belongs to: updates of one chat are handled strictly in order. */
 export function chatKeyOf(update: Update): string {
   const u = update as any;
-  const chatId = u.message?.chat?.id ?? u.callback_query?.message?.chat?.id ?? u.callback_query?.from?.id;
+  const chatId =
+    u.message?.chat?.id ?? u.callback_query?.message?.chat?.id ?? u.callback_query?.from?.id;
   return chatId === undefined ? 'no-chat' : String(chatId);
 }
 

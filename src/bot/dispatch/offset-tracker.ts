@@ -61,6 +61,7 @@ export class OffsetTracker {
 
   /** Resolves when nothing is unfinished. */
   async whenIdle(signal?: AbortSignal): Promise<void> {
-    while (this.unfinished.size > 0 && !signal?.aborted) await this.whenOffsetMovesFrom(this.offset, signal);
+    while (this.unfinished.size > 0 && !signal?.aborted)
+      await this.whenOffsetMovesFrom(this.offset, signal);
   }
 }

@@ -67,7 +67,8 @@ export class UpdateDeduplicator {
   private async claim(updates: Update[]): Promise<Update[]> {
     try {
       const pipeline = this.redis!.pipeline();
-      for (const u of updates) pipeline.set(`tgbot:update:${u.update_id}`, '1', 'EX', CLAIM_TTL_SEC, 'NX');
+      for (const u of updates)
+        pipeline.set(`tgbot:update:${u.update_id}`, '1', 'EX', CLAIM_TTL_SEC, 'NX');
       const results = (await pipeline.exec()) ?? [];
       // A command error (not a "taken" answer) lets the update through, like a Redis outage.
       const fresh = updates.filter((_, i) => results[i]?.[0] || results[i]?.[1] === 'OK');
@@ -83,7 +84,11 @@ export class UpdateDeduplicator {
   private async storedIds(ids: number[]): Promise<Set<number>> {
     try {
       const rows: { update_id: string }[] = await withDbRetry(
-        () => this.dataSource.query('SELECT update_id FROM messages WHERE update_id = ANY($1::bigint[])', [ids]),
+        () =>
+          this.dataSource.query(
+            'SELECT update_id FROM messages WHERE update_id = ANY($1::bigint[])',
+            [ids],
+          ),
         { label: 'dedup lookup' },
       );
       return new Set(rows.map((r) => Number(r.update_id)));

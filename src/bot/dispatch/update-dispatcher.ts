@@ -10,7 +10,8 @@ import { BotMetrics } from '../bot.metrics';
 import { chatIdOf, chatKeyOf } from './chat-key';
 
 /** The fixed text a user sees when their update failed; never the error itself. */
-export const FAILURE_REPLY = 'Sorry, something went wrong on our side. Please try again in a moment.';
+export const FAILURE_REPLY =
+  'Sorry, something went wrong on our side. Please try again in a moment.';
 
 interface Job {
   update: Update;

@@ -12,7 +12,9 @@ import { UpdateIntake } from './update-intake';
 /** Raised when Telegram rejects the token: polling cannot continue until the config is fixed. */
 export class BotTokenRejectedError extends Error {
   constructor() {
-    super('Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check the token from @BotFather');
+    super(
+      'Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check the token from @BotFather',
+    );
     this.name = 'BotTokenRejectedError';
   }
 }
@@ -55,10 +57,16 @@ export class PollingUpdateSource {
     const offset = this.intake.tracker.offset;
     if (offset === 0) return;
     await this.bot.telegram
-      .callApi('getUpdates', { offset, limit: 1, timeout: 0, allowed_updates: [...this.config.allowedUpdates] } as any, {
-        signal: AbortSignal.timeout(this.config.apiTimeoutMs) as any, // Telegraf types a polyfill's AbortSignal
-      })
-      .catch((error: unknown) => this.logger.warn(`final offset confirmation failed: ${describe(error)}`));
+      .callApi(
+        'getUpdates',
+        { offset, limit: 1, timeout: 0, allowed_updates: [...this.config.allowedUpdates] } as any,
+        {
+          signal: AbortSignal.timeout(this.config.apiTimeoutMs) as any, // Telegraf types a polyfill's AbortSignal
+        },
+      )
+      .catch((error: unknown) =>
+        this.logger.warn(`final offset confirmation failed: ${describe(error)}`),
+      );
   }
 
   private async run(signal: AbortSignal): Promise<void> {
@@ -129,7 +137,9 @@ export class PollingUpdateSource {
         this.metrics.pollConflicts.inc();
         this.metrics.pollErrors.inc({ kind: 'conflict' });
         this.fail(`409 Conflict: ${error.description}`);
-        this.logger.warn(`getUpdates conflict (another poller or a webhook is set); retrying in ${backoff} ms`);
+        this.logger.warn(
+          `getUpdates conflict (another poller or a webhook is set); retrying in ${backoff} ms`,
+        );
         return backoff;
       }
       this.metrics.pollErrors.inc({ kind: error.code >= 500 ? 'server' : 'api' });

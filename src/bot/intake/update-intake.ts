@@ -31,7 +31,9 @@ export class UpdateIntake {
     for (const update of fresh) {
       this.tracker.accept(update.update_id);
       this.process(update).catch((error: unknown) =>
-        this.logger.error(`update ${update.update_id} could not complete: ${(error as Error).message}`),
+        this.logger.error(
+          `update ${update.update_id} could not complete: ${(error as Error).message}`,
+        ),
       );
     }
     return fresh.length;
@@ -58,6 +60,7 @@ export class UpdateIntake {
   }
 
   private async whenFinished(updateId: number): Promise<void> {
-    while (this.tracker.isUnfinished(updateId)) await this.tracker.whenOffsetMovesFrom(this.tracker.offset);
+    while (this.tracker.isUnfinished(updateId))
+      await this.tracker.whenOffsetMovesFrom(this.tracker.offset);
   }
 }

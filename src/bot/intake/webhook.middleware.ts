@@ -42,15 +42,24 @@ export class WebhookMiddleware implements NestMiddleware {
     if (this.status.draining) return reply(res, 503, 'draining, retry later');
     const header = req.headers[SECRET_HEADER];
     if (typeof header !== 'string') return reply(res, 401, 'secret token header missing');
-    if (!timingSafeEqual(digest(header), this.secretDigest)) return reply(res, 403, 'wrong secret token');
+    if (!timingSafeEqual(digest(header), this.secretDigest))
+      return reply(res, 403, 'wrong secret token');
 
     let update: Update;
     try {
-      const body = await getRawBody(req, { limit: WEBHOOK_BODY_LIMIT, length: req.headers['content-length'], encoding: 'utf8' });
+      const body = await getRawBody(req, {
+        limit: WEBHOOK_BODY_LIMIT,
+        length: req.headers['content-length'],
+        encoding: 'utf8',
+      });
       update = JSON.parse(body) as Update;
     } catch (error) {
       const status = (error as { status?: number }).status ?? 400;
-      return reply(res, status === 413 ? 413 : 400, status === 413 ? 'body too large' : 'malformed JSON');
+      return reply(
+        res,
+        status === 413 ? 413 : 400,
+        status === 413 ? 'body too large' : 'malformed JSON',
+      );
     }
     if (!Number.isSafeInteger(update?.update_id) || update.update_id < 0) {
       return reply(res, 400, 'not a Telegram update');
@@ -60,7 +69,10 @@ export class WebhookMiddleware implements NestMiddleware {
       await this.intake.accept([update]);
       reply(res, 200, 'ok');
     } catch (error) {
-      this.logger.error({ updateId: update.update_id }, `webhook update not accepted: ${(error as Error).message}`);
+      this.logger.error(
+        { updateId: update.update_id },
+        `webhook update not accepted: ${(error as Error).message}`,
+      );
       reply(res, 500, 'not accepted, retry later');
     }
   }

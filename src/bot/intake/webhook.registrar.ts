@@ -40,7 +40,9 @@ export class WebhookRegistrar {
         });
         this.status.intakeRunning = true;
         this.status.lastIntakeError = null;
-        this.logger.log(`Webhook registered at ${new URL(webhookUrl!).origin}${new URL(webhookUrl!).pathname}`);
+        this.logger.log(
+          `Webhook registered at ${new URL(webhookUrl!).origin}${new URL(webhookUrl!).pathname}`,
+        );
         return;
       } catch (error) {
         const delayMs = backoffDelay(attempt, { baseMs: 1000, maxMs: 60_000 });

@@ -14,12 +14,19 @@ export function keepAliveAgent(apiRoot: string, maxSockets: number): HttpAgent {
  * the agent (a new TCP connection per call). So each client, the bot's own and every update's,
  * gets our keep-alive agent back and has its calls routed through the outbound governor.
  */
-export function prepareTelegram(telegram: Telegram, agent: HttpAgent, outbound: OutboundService): void {
+export function prepareTelegram(
+  telegram: Telegram,
+  agent: HttpAgent,
+  outbound: OutboundService,
+): void {
   (telegram.options as { agent?: HttpAgent }).agent = agent;
   outbound.attach(telegram);
 }
 
-export function telegramTransport(agent: HttpAgent, outbound: OutboundService): MiddlewareFn<Context> {
+export function telegramTransport(
+  agent: HttpAgent,
+  outbound: OutboundService,
+): MiddlewareFn<Context> {
   return (ctx, next) => {
     prepareTelegram(ctx.telegram, agent, outbound);
     return next();

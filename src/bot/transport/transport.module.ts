@@ -10,7 +10,8 @@ import { keepAliveAgent, TELEGRAM_AGENT } from './telegram-transport';
     {
       provide: TELEGRAM_AGENT,
       inject: [telegramConfig.KEY],
-      useFactory: (config: TelegramConfig) => keepAliveAgent(config.apiRoot, config.dispatchConcurrency + 8),
+      useFactory: (config: TelegramConfig) =>
+        keepAliveAgent(config.apiRoot, config.dispatchConcurrency + 8),
     },
   ],
   exports: [TELEGRAM_AGENT, OutboundModule],

@@ -25,7 +25,9 @@ export class InitialSchema1764432000000 implements MigrationInterface {
         "text" text,
         "created_at" timestamptz NOT NULL
       )`);
-    await queryRunner.query(`CREATE UNIQUE INDEX "UQ_messages_update_id" ON "messages" ("update_id")`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX "UQ_messages_update_id" ON "messages" ("update_id")`,
+    );
     await queryRunner.query(
       `CREATE INDEX "IDX_messages_user_created" ON "messages" ("user_id", "created_at")`,
     );
