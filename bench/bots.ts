@@ -117,7 +117,9 @@ export class BotRun {
       this.sampler = new DbSampler(this.options.adminUrl, this.applicationName, this.db.name);
       await this.sampler.start();
     }
-    if (this.embedded) this.dataDir = mkdtempSync(join(tmpdir(), 'bot-bench-data-'));
+    // Our service keeps its write-ahead journal (and PGlite, when embedded) under DATA_DIR: a
+    // private temporary directory per run, never ./data of a developer's own instance.
+    if (this.bot.name === 'ours') this.dataDir = mkdtempSync(join(tmpdir(), 'bot-bench-data-'));
     this.port = await freePort();
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
@@ -142,7 +144,7 @@ export class BotRun {
       ...this.options.extraEnv,
     };
     const nodeArgs: string[] = [];
-    if (this.options.cpuProf && this.bot.name === 'ours') {
+    if (this.options.cpuProf) {
       this.cpuProfilePath = join(
         this.options.resultsDir,
         'profiles',
@@ -251,7 +253,7 @@ export class BotRun {
         const [row] = await this.db.queryOnce<{ messages: string; users: string }>(sql);
         return { messages: Number(row.messages), users: Number(row.users) };
       }
-      if (this.dataDir) {
+      if (this.embedded && this.dataDir) {
         const { PGlite } = await import('@electric-sql/pglite');
         const pg = new PGlite(join(this.dataDir, 'pglite'));
         const { rows } = await pg.query<{ messages: number; users: number }>(sql);

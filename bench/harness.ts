@@ -33,8 +33,9 @@ export interface RunResult {
   shutdownMs: number | null;
   exitCode: number | null;
   extra: Record<string, number | string | null>;
-  /** Our service's /bot-optimization at the end of the run (null for baselines). */
+  /** Our service's /bot-optimization and /performance at the end of the run (null for baselines). */
   service?: any;
+  performance?: any;
 }
 
 /** Baseline readings taken when the measured phase begins (again after a warm-up). */
@@ -153,6 +154,7 @@ export async function runProfile(
     }
     const optimization = await run.botOptimization();
     result.service = optimization;
+    result.performance = await run.performance();
     await run.dumpCpuProfile();
     await run.heapSnapshot();
     const stopped = await run.stop();

@@ -43,7 +43,8 @@ export const USAGE = `npm run bench -- [options]
   --admin-url URL                              PostgreSQL admin URL (${DEFAULT_ADMIN_URL})
   --env KEY=VALUE                              extra environment for our service (repeatable)
   --service PATH                               entry script of our service (dist/main.js)
-  --cpu-prof --heap-snapshot                   profile our service (files in bench/results/profiles)
+  --cpu-prof                                   CPU profile of each bot's measured phase (bench/results/profiles)
+  --heap-snapshot                              heap snapshot of our service after the load
   --readme                                     write the results table into README.md (## Performance)`;
 
 export function parseOptions(argv: string[]): BenchOptions {

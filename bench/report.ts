@@ -12,6 +12,8 @@ export interface Machine {
   node: string;
   postgres: string | null;
   os: string;
+  /** Commit of the service measured (dist/ is built from the working tree, so "+dirty" when it differs). */
+  commit: string;
 }
 
 export interface Target {
@@ -30,6 +32,17 @@ export function describeMachine(postgres: string | null): Machine {
     node: process.version,
     postgres,
     os: safe(() => execSync('uname -sr').toString().trim(), process.platform),
+    commit: safe(() => {
+      const head = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim();
+      const dirty = execSync('git status --porcelain -- src', {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+        .toString()
+        .trim();
+      return dirty ? `${head}+dirty` : head;
+    }, 'unknown'),
   };
 }
 
@@ -250,7 +263,7 @@ export function markdownReport(
   ].filter(Boolean);
   return [
     `Measured ${when.toISOString().replace(/\.\d+Z$/, 'Z')} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB RAM, ` +
-      `Node ${machine.node}, ${options.embedded ? 'embedded PGlite' : `PostgreSQL ${machine.postgres ?? '?'}`} (local), ${machine.os}. ` +
+      `Node ${machine.node}, service at ${machine.commit}, ${options.embedded ? 'embedded PGlite' : `PostgreSQL ${machine.postgres ?? '?'}`} (local), ${machine.os}. ` +
       `Run: \`npm run bench -- ${benchArgs(options)}\`${options.quick ? ' (quick sizes)' : ''}; ${sizes.join('; ')}. ` +
       `Flood limits in the fake Bot API: ${options.flood ? 'on (30/s, 1/s per chat)' : 'off'}.`,
     '',
