@@ -17,9 +17,10 @@ describe('PerformanceService', () => {
   afterEach(() => service.onModuleDestroy());
 
   it('reports a blocked event loop as lag and the spin as CPU time of the last interval', async () => {
-    await tick(50);
-    busy(300);
-    await tick(50);
+    // The monitor samples every 100 ms: give it a sample before and after the spin.
+    await tick(150);
+    busy(400);
+    await tick(150);
     service.sample();
     const { cpu, eventLoop } = service.snapshot();
     expect(eventLoop.lagMaxMs).toBeGreaterThanOrEqual(200);

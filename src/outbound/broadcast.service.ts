@@ -37,7 +37,7 @@ export class BroadcastService {
     const worker = async () => {
       for (let next = await ids.next(); !next.done; next = await ids.next()) {
         try {
-          await this.outbound.call('sendMessage', { chat_id: next.value, text });
+          await this.outbound.call('sendMessage', { chat_id: next.value, text }, 'broadcast');
           result.sent++;
         } catch (error) {
           if (classifyFailure(error).kind === 'blocked') result.blocked++;
@@ -46,9 +46,7 @@ export class BroadcastService {
       }
     };
     const started = Date.now();
-    await this.outbound.inLane('broadcast', () =>
-      Promise.all(Array.from({ length: this.concurrency }, worker)),
-    );
+    await Promise.all(Array.from({ length: this.concurrency }, worker));
     this.logger.log(
       `broadcast done in ${Date.now() - started} ms: ${result.sent} sent, ${result.failed} failed, ${result.blocked} blocked`,
     );

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Registry } from 'prom-client';
 import type { Context, MiddlewareFn, Telegram } from 'telegraf';
@@ -55,7 +54,6 @@ export function usesMessageBuckets(method: string): boolean {
 @Injectable()
 export class OutboundService implements OnApplicationShutdown {
   private readonly logger = new Logger(OutboundService.name);
-  private readonly lanes = new AsyncLocalStorage<OutboundLane>();
   private readonly governor: OutboundGovernor;
   private readonly metrics: OutboundMetrics;
   private readonly attached = new WeakSet<Telegram>();
@@ -104,17 +102,20 @@ export class OutboundService implements OnApplicationShutdown {
     };
   }
 
-  /** Runs `fn` with every Bot API call it makes on `lane` (default lane: interactive). */
-  inLane<T>(lane: OutboundLane, fn: () => Promise<T>): Promise<T> {
-    return this.lanes.run(lane, fn);
-  }
-
-  /** A governed call through the first attached Telegram instance (used by broadcasts). */
-  call<T = unknown>(method: string, payload: Record<string, unknown>): Promise<T> {
+  /**
+   * A governed call through the first attached Telegram instance, on `lane` (broadcasts use the
+   * broadcast lane; calls through attached clients are interactive). An explicit lane rather than
+   * AsyncLocalStorage: on Node 20 one active ALS puts promise hooks on every promise of the process.
+   */
+  call<T = unknown>(
+    method: string,
+    payload: Record<string, unknown>,
+    lane: OutboundLane = 'interactive',
+  ): Promise<T> {
     if (!this.transport) {
       return Promise.reject(new Error('OutboundService.attach() was not called for the bot'));
     }
-    return this.send(method, payload, undefined, this.transport) as Promise<T>;
+    return this.send(method, payload, undefined, this.transport, lane) as Promise<T>;
   }
 
   /** Calls waiting on `lane`, for /bot-optimization. */
@@ -133,12 +134,12 @@ export class OutboundService implements OnApplicationShutdown {
     payload: any,
     options: { signal?: AbortSignal } | undefined,
     transport: CallApi,
+    lane: OutboundLane = 'interactive',
   ): Promise<any> {
     if (PASSTHROUGH.has(method)) {
       this.metrics.apiCalls.inc({ method });
       return transport(method, payload, options);
     }
-    const lane = this.lanes.getStore() ?? 'interactive';
     const chatId = usesMessageBuckets(method) ? chatOf(payload) : undefined;
     let errorRetries = 0;
     let floodRetries = 0;

@@ -22,6 +22,21 @@ export class OffsetTracker {
     return this.unfinished.size;
   }
 
+  /**
+   * How many new updates a getUpdates with `limit` could bring: Telegram answers from the offset, so
+   * the unfinished updates at the front of the window take up places.
+   */
+  room(limit: number): number {
+    if (this.unfinished.size === 0) return limit;
+    return Math.max(0, limit - (this.highest - this.offset + 1));
+  }
+
+  /** Resolves once `room(limit)` is at least `wanted`, or `signal` aborts. */
+  async whenRoom(limit: number, wanted: number, signal?: AbortSignal): Promise<void> {
+    while (this.room(limit) < wanted && !signal?.aborted)
+      await this.whenOffsetMovesFrom(this.offset, signal);
+  }
+
   isUnfinished(updateId: number): boolean {
     return this.unfinished.has(updateId);
   }

@@ -5,7 +5,6 @@ import type { Update } from 'telegraf/types';
 import { abortableWait } from '../../common/abortable-wait';
 import { TimeoutError, withTimeout } from '../../common/timeout';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
-import { runWithUpdateLogContext } from '../../logging/update-log-context';
 import { BotMetrics } from '../bot.metrics';
 import { chatIdOf, chatKeyOf } from './chat-key';
 
@@ -108,7 +107,7 @@ export class UpdateDispatcher {
     const stopTimer = this.metrics.handlerDuration.startTimer();
     try {
       await withTimeout(
-        runWithUpdateLogContext(update, () => this.bot.handleUpdate(update)),
+        this.bot.handleUpdate(update),
         this.config.updateTimeoutMs,
         `update ${update.update_id}`,
       );

@@ -71,22 +71,20 @@ export class PollingUpdateSource {
 
   private async run(signal: AbortSignal): Promise<void> {
     let failures = 0;
-    let onlyKnown = false;
-    let polledOffset = 0;
+    const { pollingLimit } = this.config;
     this.status.intakeRunning = true;
     while (!signal.aborted) {
       await this.intake.whenRoom(signal);
-      // Everything Telegram would return is already in flight: wait until the offset can move.
-      if (onlyKnown) await this.intake.tracker.whenOffsetMovesFrom(polledOffset, signal);
+      // Telegram answers from the oldest unfinished update: poll again once at least half a batch
+      // of new updates can come, rather than re-fetching mostly in-flight ones.
+      await this.intake.tracker.whenRoom(pollingLimit, Math.ceil(pollingLimit / 2), signal);
       if (signal.aborted) break;
       try {
-        polledOffset = this.intake.tracker.offset;
-        const updates = await this.poll(polledOffset, signal);
+        const updates = await this.poll(this.intake.tracker.offset, signal);
         this.metrics.polls.inc();
         this.metrics.lastPoll.setToCurrentTime();
         if (updates.length === 0) this.metrics.emptyPolls.inc();
-        const fresh = await this.intake.accept(updates);
-        onlyKnown = updates.length > 0 && fresh === 0;
+        await this.intake.accept(updates);
         failures = 0;
         this.markHealthy();
       } catch (error) {

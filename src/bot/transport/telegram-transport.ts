@@ -5,7 +5,12 @@ import type { OutboundService } from '../../outbound/outbound.service';
 
 /** One keep-alive agent for every Bot API call, sized for the dispatcher's concurrency. */
 export function keepAliveAgent(apiRoot: string, maxSockets: number): HttpAgent {
-  const options = { keepAlive: true, keepAliveMsecs: 30_000, maxSockets, maxFreeSockets: 16 };
+  const options = {
+    keepAlive: true,
+    keepAliveMsecs: 30_000,
+    maxSockets,
+    maxFreeSockets: maxSockets,
+  };
   return apiRoot.startsWith('https:') ? new HttpsAgent(options) : new HttpAgent(options);
 }
 
