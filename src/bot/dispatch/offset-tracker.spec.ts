@@ -45,4 +45,15 @@ describe('OffsetTracker', () => {
     tracker.finish(1);
     await expect(tracker.whenOffsetMovesFrom(seen)).resolves.toBeUndefined();
   });
+
+  it('counts the room for new updates in a poll window held by unfinished ones', () => {
+    const tracker = new OffsetTracker();
+    expect(tracker.room(100)).toBe(100);
+    for (let id = 1; id <= 100; id++) tracker.accept(id);
+    expect(tracker.room(100)).toBe(0);
+    for (let id = 1; id <= 60; id++) tracker.finish(id);
+    expect(tracker.room(100)).toBe(60);
+    for (let id = 61; id <= 100; id++) tracker.finish(id);
+    expect(tracker.room(100)).toBe(100);
+  });
 });
