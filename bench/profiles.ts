@@ -36,9 +36,37 @@ function steady(options: BenchOptions): { expected: number; drive: Driver } {
   return {
     expected: total,
     drive: async (run) => {
-      const { sent, startedAt } = await openLoop(run, rate, seconds, users, () => UpdateKind.Text);
+      // Our service's own view every 5 s: event-loop lag and GC-visible heap while under load.
+      let lagMaxMs = 0;
+      let lagP99Ms = 0;
+      let nextSample = 5;
+      const { sent, startedAt } = await openLoop(
+        run,
+        rate,
+        seconds,
+        users,
+        () => UpdateKind.Text,
+        (t) => {
+          if (t < nextSample || run.bot.name !== 'ours') return;
+          nextSample += 5;
+          void run.performance().then((perf) => {
+            if (!perf) return;
+            lagMaxMs = Math.max(lagMaxMs, perf.eventLoop.lagMaxMs ?? 0);
+            lagP99Ms = Math.max(lagP99Ms, perf.eventLoop.lagP99Ms ?? 0);
+          });
+        },
+      );
       await waitForReplies(run, total, 15_000);
-      return { sent, expectedReplies: total, startedAt, extra: { targetRate: rate, users } };
+      const lag =
+        run.bot.name === 'ours'
+          ? { eventLoopLagMaxMs: lagMaxMs, eventLoopLagP99MaxMs: lagP99Ms }
+          : {};
+      return {
+        sent,
+        expectedReplies: total,
+        startedAt,
+        extra: { targetRate: rate, users, ...lag },
+      };
     },
   };
 }
