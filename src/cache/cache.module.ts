@@ -1,4 +1,3 @@
-import KeyvRedis from '@keyv/redis';
 import { CacheModule } from '@nestjs/cache-manager';
 import { Module } from '@nestjs/common';
 import { createKeyv } from 'cacheable';
@@ -6,16 +5,22 @@ import { Keyv } from 'keyv';
 import { cacheConfig, type CacheConfig } from '../config/app.config';
 import { BotCacheService } from './bot-cache.service';
 
+/** Loaded only with REDIS_URL: @keyv/redis and its client add ~40 MB of RSS to a single instance. */
+async function redisStore(url: string): Promise<Keyv> {
+  const { default: KeyvRedis } = await import('@keyv/redis');
+  return new Keyv({ store: new KeyvRedis(url), namespace: 'tgbot' });
+}
+
 /** In-memory LRU (CACHE_MAX entries, CACHE_TTL seconds) or, with REDIS_URL, a cache shared by replicas. */
 @Module({
   imports: [
     CacheModule.registerAsync({
       inject: [cacheConfig.KEY],
-      useFactory: (config: CacheConfig) => ({
+      useFactory: async (config: CacheConfig) => ({
         ttl: config.ttlSec * 1000,
         stores: [
           config.redisUrl
-            ? new Keyv({ store: new KeyvRedis(config.redisUrl), namespace: 'tgbot' })
+            ? await redisStore(config.redisUrl)
             : // createKeyv also skips (de)serialisation: values stay plain objects in memory.
               createKeyv({ ttl: config.ttlSec * 1000, lruSize: config.max }),
         ],

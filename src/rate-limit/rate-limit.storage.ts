@@ -1,4 +1,3 @@
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { Logger } from '@nestjs/common';
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import type { RateLimitConfig } from '../config/app.config';
@@ -15,8 +14,10 @@ const ERROR_LOG_EVERY_MS = 30_000;
  * Redis commands fail fast while the server is unreachable (no offline queue, one attempt):
  * the service then fails open instead of holding updates back.
  */
-export function createRateLimitStorage(config: RateLimitConfig): ThrottlerStorage {
+export async function createRateLimitStorage(config: RateLimitConfig): Promise<ThrottlerStorage> {
   if (!config.redisUrl) return new ThrottlerStorageService();
+  // Loaded only when used: the Redis client adds ~30 MB of RSS to a single-instance bot.
+  const { ThrottlerStorageRedisService } = await import('@nest-lab/throttler-storage-redis');
   // Given a URL, the storage owns its connection and closes it on module destroy.
   const storage = new ThrottlerStorageRedisService(config.redisUrl, {
     enableOfflineQueue: false,

@@ -1,5 +1,5 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { cacheConfig, type CacheConfig } from '../config/app.config';
 
 /** DI token of the shared ioredis client; `null` when REDIS_URL is unset (single instance). */
@@ -15,8 +15,10 @@ const logger = new Logger('Redis');
     {
       provide: REDIS_CLIENT,
       inject: [cacheConfig.KEY],
-      useFactory: (config: CacheConfig): Redis | null => {
+      useFactory: async (config: CacheConfig): Promise<Redis | null> => {
         if (!config.redisUrl) return null;
+        // Loaded only with REDIS_URL, like every Redis client here (RSS of a single instance).
+        const { default: Redis } = await import('ioredis');
         // Fail fast while Redis is down: one retry, one second per command.
         const client = new Redis(config.redisUrl, {
           maxRetriesPerRequest: 1,
