@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { KeyvCacheableMemory } from 'cacheable';
 import type { Registry } from 'prom-client';
 import { withTimeout } from '../common/timeout';
+import { cacheConfig, type CacheConfig } from '../config/app.config';
 import { InjectMetricsRegistry } from '../metrics/metrics.registry';
 import { CacheMetrics } from './cache.metrics';
 
@@ -18,11 +19,20 @@ export class BotCacheService {
   private readonly logger = new Logger(BotCacheService.name);
   private readonly metrics: CacheMetrics;
 
+  private readonly remote: boolean;
+
   constructor(
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
+    @Inject(cacheConfig.KEY) config: CacheConfig,
     @InjectMetricsRegistry() registry: Registry,
   ) {
     this.metrics = new CacheMetrics(registry, () => this.entries());
+    this.remote = Boolean(config.redisUrl);
+  }
+
+  /** Only a remote cache can hang; in memory a timer per call would be pure overhead. */
+  private bounded<T>(operation: Promise<T>, label: string): Promise<T> {
+    return this.remote ? withTimeout(operation, CACHE_TIMEOUT_MS, label) : operation;
   }
 
   /** Entries in the in-memory store, or -1 when the cache lives in Redis. */
@@ -34,7 +44,7 @@ export class BotCacheService {
 
   async get<T>(key: string): Promise<T | undefined> {
     try {
-      const value = await withTimeout(this.cache.get<T>(key), CACHE_TIMEOUT_MS, 'cache read');
+      const value = await this.bounded(this.cache.get<T>(key), 'cache read');
       (value === undefined || value === null ? this.metrics.misses : this.metrics.hits).inc();
       return value ?? undefined;
     } catch (error) {
@@ -46,7 +56,7 @@ export class BotCacheService {
 
   async set<T>(key: string, value: T): Promise<void> {
     try {
-      await withTimeout(this.cache.set(key, value), CACHE_TIMEOUT_MS, 'cache write');
+      await this.bounded(this.cache.set(key, value), 'cache write');
     } catch (error) {
       this.logger.warn(`cache write failed: ${(error as Error).message}`);
     }
@@ -54,7 +64,7 @@ export class BotCacheService {
 
   async del(key: string): Promise<void> {
     try {
-      await withTimeout(this.cache.del(key), CACHE_TIMEOUT_MS, 'cache delete');
+      await this.bounded(this.cache.del(key), 'cache delete');
     } catch (error) {
       this.logger.warn(`cache delete failed: ${(error as Error).message}`);
     }

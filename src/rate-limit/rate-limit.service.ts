@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ThrottlerStorage } from '@nestjs/throttler';
+import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import type { Registry } from 'prom-client';
 import type { Context, MiddlewareFn } from 'telegraf';
 import { withTimeout } from '../common/timeout';
@@ -124,10 +124,10 @@ export class RateLimitService {
   }
 
   private increment(key: string, limit: number, name: string, ttlMs: number) {
-    return withTimeout(
-      this.storage.increment(key, ttlMs, limit, ttlMs, name),
-      STORAGE_TIMEOUT_MS,
-      'rate-limit storage',
-    );
+    const hit = this.storage.increment(key, ttlMs, limit, ttlMs, name);
+    // Only a remote storage can hang; a timer per update is measurable cost in memory.
+    return this.storage instanceof ThrottlerStorageService
+      ? hit
+      : withTimeout(hit, STORAGE_TIMEOUT_MS, 'rate-limit storage');
   }
 }
