@@ -39,13 +39,6 @@ export class UpdateIntake {
     return fresh.length;
   }
 
-  /** Accepts one update and resolves once it is finished (handled and durable). */
-  async acceptAndWait(update: Update): Promise<boolean> {
-    const isNew = (await this.accept([update])) > 0;
-    if (isNew) await this.whenFinished(update.update_id);
-    return isNew;
-  }
-
   /** Room for more updates: dispatcher and write buffers both below their bounds. */
   async whenRoom(signal?: AbortSignal): Promise<void> {
     await this.dispatcher.whenRoom(signal);
@@ -57,10 +50,5 @@ export class UpdateIntake {
     await this.batch.durable();
     this.dedup.markDone(update.update_id);
     this.tracker.finish(update.update_id);
-  }
-
-  private async whenFinished(updateId: number): Promise<void> {
-    while (this.tracker.isUnfinished(updateId))
-      await this.tracker.whenOffsetMovesFrom(this.tracker.offset);
   }
 }
