@@ -44,6 +44,7 @@ export interface Mark {
   /** The bench process's own CPU (fake Bot API and load generator), microseconds. */
   benchCpu: NodeJS.CpuUsage;
   cpuSeconds: number;
+  systemSeconds: number;
   xacts: number | null;
   optimization: any;
 }
@@ -120,6 +121,7 @@ export async function runProfile(
         at: performance.now(),
         benchCpu: process.cpuUsage(),
         cpuSeconds: run.proc()?.cpuSeconds ?? 0,
+        systemSeconds: run.proc()?.systemSeconds ?? 0,
         xacts: run.sampler ? await run.sampler.xacts() : null,
         optimization: await run.botOptimization(),
       };
@@ -173,6 +175,7 @@ export async function runProfile(
       ...driven.extra,
       ...(driven.finish?.({ optimization, xacts: result.xacts, mark: m }) ?? {}),
       benchCpuSeconds: round((benchCpu.user + benchCpu.system) / 1e6),
+      ...(proc ? { cpuSystemSeconds: round(proc.systemSeconds - m.systemSeconds) } : {}),
       unmatchedReplies: run.tracker.unmatched,
       unanswered: run.tracker.outstanding,
       ...(run.api.floodRejected ? { flood429: run.api.floodRejected } : {}),

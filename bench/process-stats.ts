@@ -10,6 +10,8 @@ export interface ProcSample {
   rssBytes: number;
   /** User + system CPU time, seconds. */
   cpuSeconds: number;
+  /** System (kernel) CPU time alone, seconds: syscalls such as writes, fsync, socket I/O. */
+  systemSeconds: number;
 }
 
 export function readProc(pid: number): ProcSample | null {
@@ -24,6 +26,7 @@ export function readProc(pid: number): ProcSample | null {
       peakRssBytes: kb(status, 'VmHWM') * 1024,
       rssBytes: kb(status, 'VmRSS') * 1024,
       cpuSeconds: (utime + stime) / CLOCK_TICKS_PER_SECOND,
+      systemSeconds: stime / CLOCK_TICKS_PER_SECOND,
     };
   } catch {
     return null;

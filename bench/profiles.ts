@@ -57,7 +57,7 @@ function steady(options: BenchOptions): { expected: number; drive: Driver } {
         },
       );
       await waitForReplies(run, total, 15_000);
-      const lag =
+      const lag: Record<string, number> =
         run.bot.name === 'ours'
           ? { eventLoopLagMaxMs: lagMaxMs, eventLoopLagP99MaxMs: lagP99Ms }
           : {};
