@@ -32,14 +32,14 @@ export const USAGE = `npm run bench -- [options]
 
   --profile burst|steady|mixed|idle|soak|all   comma-separated (default all)
   --bots ours,stock,telegraf,grammy            which bots to run (default all; soak runs ours only)
-  --quick                                      small sizes: the whole run in about 3 minutes
+  --quick                                      small sizes: the whole run in about 5 minutes
   --embedded                                   our service on embedded PGlite instead of PostgreSQL
   --flood                                      the fake Bot API enforces 30 msg/s and 1 msg/s per chat
   --users N --per-user N                       burst size (10000 x 2)
-  --rate N --seconds N --steady-users N        steady load (500 msg/s, 30 s, 5000 users)
-  --mixed-rate N --mixed-seconds N --mixed-users N  mixed load (300 msg/s, 20 s, 2000 users)
+  --rate N --seconds N --steady-users N        steady load (500 msg/s, 20 s, 5000 users)
+  --mixed-rate N --mixed-seconds N --mixed-users N  mixed load (300 msg/s, 15 s, 2000 users)
   --idle-seconds N                             idle window (60)
-  --duration N --soak-rate N --soak-baselines  soak length in seconds (120), rate (100 msg/s), baselines too
+  --duration N --soak-rate N --soak-baselines  soak length in seconds (90), rate (100 msg/s), baselines too
   --admin-url URL                              PostgreSQL admin URL (${DEFAULT_ADMIN_URL})
   --env KEY=VALUE                              extra environment for our service (repeatable)
   --service PATH                               entry script of our service (dist/main.js)
@@ -95,7 +95,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   const bots = values.bots.split(',').map((b) => b.trim()) as BotName[];
   for (const b of bots)
     if (!['ours', 'stock', 'telegraf', 'grammy'].includes(b)) throw new Error(`unknown bot: ${b}`);
-  const soakSeconds = num(values.duration, 120, 30);
+  const soakSeconds = num(values.duration, 90, 30);
   return {
     profiles: profiles as ProfileName[],
     bots,
@@ -106,12 +106,12 @@ export function parseOptions(argv: string[]): BenchOptions {
     burst: { users: num(values.users, 10_000, 2_000), perUser: num(values['per-user'], 2, 2) },
     steady: {
       rate: num(values.rate, 500, 300),
-      seconds: num(values.seconds, 30, 10),
+      seconds: num(values.seconds, 20, 10),
       users: num(values['steady-users'], 5_000, 2_000),
     },
     mixed: {
       rate: num(values['mixed-rate'], 300, 200),
-      seconds: num(values['mixed-seconds'], 20, 8),
+      seconds: num(values['mixed-seconds'], 15, 8),
       users: num(values['mixed-users'], 2_000, 500),
     },
     idle: { seconds: num(values['idle-seconds'], 60, 30) },
