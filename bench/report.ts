@@ -102,9 +102,11 @@ export function evaluateTargets(results: RunResult[]): Target[] {
     (v) => v <= 1,
     x,
   );
+  // Only meaningful at the issue's size: a smaller burst touches fewer users' state.
+  const fullBurst = Number(burstOurs?.extra.users ?? 0) >= 10_000;
   add(
     'peak RSS, 10,000 distinct users (burst)',
-    burstOurs?.peakRssMb,
+    fullBurst ? burstOurs?.peakRssMb : null,
     '≤ 100 MB',
     (v) => v <= 100,
     (v) => `${v} MB`,
