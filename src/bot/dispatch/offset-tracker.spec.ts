@@ -56,4 +56,11 @@ describe('OffsetTracker', () => {
     for (let id = 61; id <= 100; id++) tracker.finish(id);
     expect(tracker.room(100)).toBe(100);
   });
+
+  it('stops waiting for idle after the given time', async () => {
+    const tracker = new OffsetTracker();
+    tracker.accept(1);
+    await expect(tracker.whenIdle(undefined, 20)).resolves.toBeUndefined();
+    expect(tracker.pending).toBe(1);
+  });
 });

@@ -1,4 +1,5 @@
 import { abortableWait } from '../../common/abortable-wait';
+import { sleep } from '../../common/backoff';
 
 /**
  * Which offset may be confirmed to Telegram: everything below the oldest update that is not finished
@@ -74,9 +75,14 @@ export class OffsetTracker {
     }
   }
 
-  /** Resolves when nothing is unfinished. */
-  async whenIdle(signal?: AbortSignal): Promise<void> {
-    while (this.unfinished.size > 0 && !signal?.aborted)
-      await this.whenOffsetMovesFrom(this.offset, signal);
+  /** Resolves when nothing is unfinished, or after `timeoutMs`. */
+  async whenIdle(signal?: AbortSignal, timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.unfinished.size > 0 && !signal?.aborted) {
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      const moved = this.whenOffsetMovesFrom(this.offset, signal);
+      await (Number.isFinite(left) ? Promise.race([moved, sleep(left, signal)]) : moved);
+    }
   }
 }

@@ -9,6 +9,9 @@ import { BotStatusService } from '../bot-status.service';
 import { BotMetrics } from '../bot.metrics';
 import { UpdateIntake } from './update-intake';
 
+/** Longest a slow update in flight may hold the next poll back after a short page. */
+const SHORT_PAGE_LINGER_MS = 100;
+
 /** Raised when Telegram rejects the token: polling cannot continue until the config is fixed. */
 export class BotTokenRejectedError extends Error {
   constructor() {
@@ -71,12 +74,17 @@ export class PollingUpdateSource {
 
   private async run(signal: AbortSignal): Promise<void> {
     let failures = 0;
+    let shortPage = false;
     const { pollingLimit } = this.config;
     this.status.intakeRunning = true;
     while (!signal.aborted) {
       await this.intake.whenRoom(signal);
-      // Telegram answers from the oldest unfinished update: poll again once at least half a batch
-      // of new updates can come, rather than re-fetching mostly in-flight ones.
+      // Telegram answers from the oldest unfinished update, at once if there is one. After a short
+      // page (no backlog) let the updates in flight finish first (a few ms; a slow handler holds
+      // intake back for SHORT_PAGE_LINGER_MS at most), so the next poll is a real long poll rather
+      // than a re-fetch of updates in flight. With a backlog, poll once half a page of new updates
+      // can come.
+      if (shortPage) await this.intake.tracker.whenIdle(signal, SHORT_PAGE_LINGER_MS);
       await this.intake.tracker.whenRoom(pollingLimit, Math.ceil(pollingLimit / 2), signal);
       if (signal.aborted) break;
       try {
@@ -85,6 +93,7 @@ export class PollingUpdateSource {
         this.metrics.lastPoll.setToCurrentTime();
         if (updates.length === 0) this.metrics.emptyPolls.inc();
         await this.intake.accept(updates);
+        shortPage = updates.length < pollingLimit;
         failures = 0;
         this.markHealthy();
       } catch (error) {
