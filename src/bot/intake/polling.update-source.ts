@@ -110,24 +110,32 @@ export class PollingUpdateSource {
     this.status.intakeRunning = false;
   }
 
-  private poll(offset: number, signal: AbortSignal): Promise<Update[]> {
+  private async poll(offset: number, signal: AbortSignal): Promise<Update[]> {
     const { pollingTimeoutSec, readLatencySec, pollingLimit, allowedUpdates } = this.config;
-    const readTimeout = AbortSignal.timeout((pollingTimeoutSec + readLatencySec) * 1000);
-    return this.bot.telegram
-      .callApi<'getUpdates'>(
+    // One controller per poll, released right after: AbortSignal.timeout/any would keep a timer
+    // and a dependent of the loop's signal alive per poll (hundreds a second under load).
+    const request = new AbortController();
+    const timer = setTimeout(() => request.abort(), (pollingTimeoutSec + readLatencySec) * 1000);
+    const stop = () => request.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      return await this.bot.telegram.callApi<'getUpdates'>(
         'getUpdates',
         {
           offset,
           limit: pollingLimit,
           timeout: pollingTimeoutSec,
           allowed_updates: [...allowedUpdates],
-        } as any,
-        { signal: AbortSignal.any([signal, readTimeout]) as any }, // Telegraf types a polyfill's AbortSignal
-      )
-      .catch((error: unknown) => {
-        if (error instanceof TelegramError && error.code === 401) throw new BotTokenRejectedError();
-        throw error;
-      });
+        },
+        { signal: request.signal as any }, // Telegraf types a polyfill's AbortSignal
+      );
+    } catch (error) {
+      if (error instanceof TelegramError && error.code === 401) throw new BotTokenRejectedError();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', stop);
+    }
   }
 
   /** How long to wait after a failed poll: retry_after on 429, backoff on 409, 5xx and network errors. */
