@@ -62,14 +62,6 @@ export class BotCacheService {
     }
   }
 
-  async del(key: string): Promise<void> {
-    try {
-      await this.bounded(this.cache.del(key), 'cache delete');
-    } catch (error) {
-      this.logger.warn(`cache delete failed: ${(error as Error).message}`);
-    }
-  }
-
   /** Returns the cached value, or loads, caches and returns it. `null` results are not cached. */
   async getOrLoad<T>(key: string, load: () => Promise<T | null>): Promise<T | null> {
     const cached = await this.get<T>(key);

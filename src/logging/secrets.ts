@@ -1,5 +1,3 @@
-import { loadEnv } from '../config/app.config';
-
 /** The configured values that must never reach a log line, an error or a test's output. */
 export function configuredSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
   const secrets = [env.TELEGRAM_BOT_TOKEN, env.WEBHOOK_SECRET, env.METRICS_TOKEN];
@@ -31,12 +29,4 @@ export function scrubSecrets(text: string, secrets: string[] = configuredSecrets
     if (tail.length >= 8) out = out.split(tail).join('***');
   }
   return out;
-}
-
-export function logLevel(): string {
-  try {
-    return loadEnv().LOG_LEVEL;
-  } catch {
-    return 'info';
-  }
 }

@@ -1,6 +1,8 @@
+import { Agent } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import { Telegram } from 'telegraf';
+import { telegramTransport } from '../bot/transport/telegram-transport';
 import type { TelegramConfig } from '../config/app.config';
 import { BroadcastService } from './broadcast.service';
 import { OutboundService } from './outbound.service';
@@ -216,13 +218,14 @@ describe('OutboundService', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 
-  it('governs the per-update ctx.telegram through its middleware', async () => {
+  it('governs the per-update ctx.telegram through the bot transport middleware', async () => {
     const { telegram, calls } = fakeTelegram([() => Promise.reject(telegramError(429, 1))]);
     const next = jest.fn(async () => {
       await telegram.sendMessage(1, 'hi');
     });
+    const transport = telegramTransport(new Agent({ keepAlive: true }), outbound);
 
-    await settle(Promise.resolve(outbound.middleware()({ telegram } as never, next)));
+    await settle(Promise.resolve(transport({ telegram } as never, next)));
 
     expect(calls).toHaveLength(2);
   });

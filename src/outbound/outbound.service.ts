@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Registry } from 'prom-client';
-import type { Context, MiddlewareFn, Telegram } from 'telegraf';
+import type { Telegram } from 'telegraf';
 import { backoffDelay, sleep } from '../common/backoff';
 import { telegramConfig, type TelegramConfig } from '../config/app.config';
 import { InjectMetricsRegistry } from '../metrics/metrics.registry';
@@ -82,7 +82,8 @@ export class OutboundService implements OnApplicationShutdown {
    * carries `call()` and broadcasts.
    *
    * Note: Telegraf's `handleUpdate` gives every update a *new* Telegram instance (`ctx.telegram`),
-   * so attaching `bot.telegram` alone does not govern `ctx.reply`: also install `middleware()`.
+   * so attaching `bot.telegram` alone does not govern `ctx.reply`: the bot's transport middleware
+   * (src/bot/transport/telegram-transport.ts) attaches each of those too.
    */
   attach(telegram: Telegram): void {
     if (this.attached.has(telegram)) return;
@@ -92,14 +93,6 @@ export class OutboundService implements OnApplicationShutdown {
       this.send(method, payload, options, original);
     telegram.callApi = governed as Telegram['callApi'];
     this.attached.add(telegram);
-  }
-
-  /** Telegraf middleware (install first): governs the per-update `ctx.telegram` as well. */
-  middleware(): MiddlewareFn<Context> {
-    return (ctx, next) => {
-      this.attach(ctx.telegram);
-      return next();
-    };
   }
 
   /**

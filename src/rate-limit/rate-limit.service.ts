@@ -83,11 +83,6 @@ export class RateLimitService {
     }
   }
 
-  /** Distinct users currently over the limit, for /bot-optimization. */
-  limitedUsers(): number {
-    return this.metrics.limitedUsers(Date.now());
-  }
-
   /**
    * Telegraf middleware for every update: over the limit, the update is not passed on and the user
    * gets at most one notice per window, in private chats (a callback query is answered with it
