@@ -1,3 +1,5 @@
+import { errorMessage } from '../common/error-message';
+
 /** Classifies PostgreSQL / driver errors so callers can decide between retrying and failing fast. */
 
 const TRANSIENT_NODE_CODES = new Set([
@@ -23,10 +25,6 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export function isTransientDbError(error: unknown): boolean {
   const code = codeOf(error);
   if (
@@ -36,7 +34,7 @@ export function isTransientDbError(error: unknown): boolean {
     return true;
   }
   return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connect ECONNREFUSED|Client has encountered a connection error/i.test(
-    messageOf(error),
+    errorMessage(error),
   );
 }
 
@@ -48,6 +46,6 @@ export function isFatalConnectError(error: unknown): boolean {
 /** A one-line description of a database error that never includes connection strings or passwords. */
 export function describeDbError(error: unknown): string {
   const code = codeOf(error);
-  const text = messageOf(error).replace(/postgres(ql)?:\/\/[^\s]+/gi, 'postgres://***');
+  const text = errorMessage(error).replace(/postgres(ql)?:\/\/[^\s]+/gi, 'postgres://***');
   return code ? `${text} (${code})` : text;
 }

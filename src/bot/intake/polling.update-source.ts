@@ -3,6 +3,7 @@ import { InjectBot } from 'nestjs-telegraf';
 import { TelegramError, type Context, type Telegraf } from 'telegraf';
 import type { Update } from 'telegraf/types';
 import { backoffDelay, sleep } from '../../common/backoff';
+import { errorMessage } from '../../common/error-message';
 import { withTimeout } from '../../common/timeout';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
 import { BotStatusService } from '../bot-status.service';
@@ -68,7 +69,7 @@ export class PollingUpdateSource {
         },
       )
       .catch((error: unknown) =>
-        this.logger.warn(`final offset confirmation failed: ${describe(error)}`),
+        this.logger.warn(`final offset confirmation failed: ${errorMessage(error)}`),
       );
   }
 
@@ -161,8 +162,8 @@ export class PollingUpdateSource {
     } else {
       this.metrics.pollErrors.inc({ kind: 'network' });
     }
-    if (failures >= 2) this.fail(describe(error));
-    this.logger.warn(`getUpdates failed (${describe(error)}); retrying in ${backoff} ms`);
+    if (failures >= 2) this.fail(errorMessage(error));
+    this.logger.warn(`getUpdates failed (${errorMessage(error)}); retrying in ${backoff} ms`);
     return backoff;
   }
 
@@ -175,8 +176,4 @@ export class PollingUpdateSource {
     this.status.intakeRunning = true;
     this.status.lastIntakeError = null;
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
