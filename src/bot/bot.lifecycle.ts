@@ -6,17 +6,15 @@ import {
   type OnApplicationBootstrap,
   type OnModuleInit,
 } from '@nestjs/common';
-import type { Agent } from 'node:http';
 import { InjectBot } from 'nestjs-telegraf';
-import { TelegramError, type Context, type Telegraf } from 'telegraf';
+import { TelegramError, type Context, type Telegraf, type Telegram } from 'telegraf';
 import { BatchService } from '../batch/batch.service';
 import { telegramConfig, type TelegramConfig } from '../config/app.config';
-import { OutboundService } from '../outbound/outbound.service';
 import { BotStatusService } from './bot-status.service';
 import { UpdateDispatcher } from './dispatch/update-dispatcher';
 import { BotTokenRejectedError, PollingUpdateSource } from './intake/polling.update-source';
 import { WebhookRegistrar } from './intake/webhook.registrar';
-import { prepareTelegram, TELEGRAM_AGENT } from './transport/telegram-transport';
+import { BOT_TELEGRAM } from './transport/telegram-transport';
 
 /**
  * Starts the intake once the app (database included) is up, and drains in order on SIGTERM:
@@ -38,13 +36,12 @@ export class BotLifecycle
     private readonly dispatcher: UpdateDispatcher,
     private readonly batch: BatchService,
     private readonly status: BotStatusService,
-    @Inject(TELEGRAM_AGENT) private readonly agent: Agent,
-    private readonly outbound: OutboundService,
+    @Inject(BOT_TELEGRAM) private readonly telegram: Telegram,
   ) {}
 
   onModuleInit(): void {
-    // The bot's own client (getUpdates, getMe, broadcasts) gets the keep-alive agent and governor.
-    prepareTelegram(this.bot.telegram, this.agent, this.outbound);
+    // The bot's own calls (getUpdates, getMe, broadcasts) use the governed client as well.
+    this.bot.telegram = this.telegram;
     // Telegraf's default error handler sets process.exitCode = 1 and prints ctx.update; the
     // dispatcher reports failures itself, so errors just propagate to it.
     this.bot.catch((error) => {

@@ -1,4 +1,3 @@
-import type { Agent } from 'node:http';
 import {
   Inject,
   type MiddlewareConsumer,
@@ -8,10 +7,10 @@ import {
 } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TelegrafModule } from 'nestjs-telegraf';
+import type { Telegram } from 'telegraf';
 import { telegramConfig, type TelegramConfig } from '../config/app.config';
 import { MessagesModule } from '../messages/messages.module';
 import { MessagesService } from '../messages/messages.service';
-import { OutboundService } from '../outbound/outbound.service';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { RateLimitService } from '../rate-limit/rate-limit.service';
 import { UsersModule } from '../users/users.module';
@@ -28,7 +27,7 @@ import { recordActivity } from './intake/record-activity.middleware';
 import { UpdateIntake } from './intake/update-intake';
 import { WebhookMiddleware, webhookPath } from './intake/webhook.middleware';
 import { WebhookRegistrar } from './intake/webhook.registrar';
-import { TELEGRAM_AGENT, telegramTransport } from './transport/telegram-transport';
+import { BOT_TELEGRAM, contextUsing } from './transport/telegram-transport';
 import { TransportModule } from './transport/transport.module';
 import { AdminUpdate } from './updates/admin.update';
 import { HelpUpdate } from './updates/help.update';
@@ -47,18 +46,10 @@ import { StartUpdate } from './updates/start.update';
     RateLimitModule,
     TelegrafModule.forRootAsync({
       imports: [UsersModule, MessagesModule, TransportModule, RateLimitModule],
-      inject: [
-        telegramConfig.KEY,
-        TELEGRAM_AGENT,
-        OutboundService,
-        RateLimitService,
-        MessagesService,
-        UsersService,
-      ],
+      inject: [telegramConfig.KEY, BOT_TELEGRAM, RateLimitService, MessagesService, UsersService],
       useFactory: (
         config: TelegramConfig,
-        agent: Agent,
-        outbound: OutboundService,
+        telegram: Telegram,
         rateLimit: RateLimitService,
         messages: MessagesService,
         users: UsersService,
@@ -68,14 +59,12 @@ import { StartUpdate } from './updates/start.update';
           // We feed updates ourselves (see PollingUpdateSource): Telegraf's launch() is never used.
           launchOptions: false,
           options: {
-            telegram: { apiRoot: config.apiRoot, agent, webhookReply: false },
+            telegram: { apiRoot: config.apiRoot, webhookReply: false },
+            // Every update's ctx.telegram is the bot's one governed client (see BotLifecycle).
+            contextType: contextUsing(telegram),
             handlerTimeout: Number.POSITIVE_INFINITY,
           },
-          middlewares: [
-            telegramTransport(agent, outbound),
-            rateLimit.middleware(),
-            recordActivity(messages, users),
-          ],
+          middlewares: [rateLimit.middleware(), recordActivity(messages, users)],
         };
       },
     }),

@@ -32,6 +32,15 @@ describe('OutboundGovernor', () => {
     expect(times).toEqual([0, 0, 0, 1000, 2000]);
   });
 
+  it('releases a burst to many chats at once when the global rate allows it', async () => {
+    const g = governor({ globalPerSecond: 100_000, chatPerSecond: 100_000 });
+
+    const times = track(Array.from({ length: 500 }, (_, chat) => g.acquire(chat, 'interactive')));
+    await jest.advanceTimersByTimeAsync(0);
+
+    expect(times.every((t) => t === 0)).toBe(true);
+  });
+
   it('spaces calls to different chats by the global rate after a burst of 3', async () => {
     const g = governor({ globalPerSecond: 10 });
 

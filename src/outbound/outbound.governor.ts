@@ -9,9 +9,11 @@ export interface GovernorOptions {
   /** Sustained calls per second for the whole bot (Telegram: about 30 messages/s). */
   globalPerSecond: number;
   /**
-   * Global burst (default 3): lets the sender catch up after event-loop lag instead of losing that
-   * time. A sliding window caps it: never more than globalPerSecond calls within any
-   * 1 s + `globalWindowMarginMs` (default 50 ms, for network jitter on the way to Telegram).
+   * Global burst: lets the sender catch up after event-loop lag instead of losing that time.
+   * Default: 10 ms worth of calls, at least 3 (3 at Telegram's 30/s). Fewer than a millisecond's
+   * worth would cap a high rate at a few calls per tick of the millisecond clock. A sliding window
+   * caps it: never more than globalPerSecond calls within any 1 s + `globalWindowMarginMs`
+   * (default 50 ms, for network jitter on the way to Telegram).
    */
   globalBurst?: number;
   globalWindowMarginMs?: number;
@@ -81,7 +83,9 @@ export class OutboundGovernor {
 
   constructor(private readonly options: GovernorOptions) {
     this.now = options.now ?? Date.now;
-    this.global = new TokenBucket(options.globalBurst ?? 3, options.globalPerSecond, this.now());
+    const globalBurst =
+      options.globalBurst ?? Math.max(3, Math.ceil(options.globalPerSecond / 100));
+    this.global = new TokenBucket(globalBurst, options.globalPerSecond, this.now());
     this.globalWindow = new SlidingWindow(
       options.globalPerSecond,
       1000 + (options.globalWindowMarginMs ?? 50),

@@ -1,8 +1,8 @@
-import { Agent } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import { Telegram } from 'telegraf';
-import { telegramTransport } from '../bot/transport/telegram-transport';
+import type { BotApiClient } from '../bot/transport/bot-api-client';
+import { contextUsing, governedTelegram } from '../bot/transport/telegram-transport';
 import type { TelegramConfig } from '../config/app.config';
 import { BroadcastService } from './broadcast.service';
 import { OutboundService } from './outbound.service';
@@ -218,16 +218,25 @@ describe('OutboundService', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 
-  it('governs the per-update ctx.telegram through the bot transport middleware', async () => {
-    const { telegram, calls } = fakeTelegram([() => Promise.reject(telegramError(429, 1))]);
-    const next = jest.fn(async () => {
-      await telegram.sendMessage(1, 'hi');
-    });
-    const transport = telegramTransport(new Agent({ keepAlive: true }), outbound);
+  it("governs every update's ctx.telegram: contexts share the bot's governed client", async () => {
+    const outcomes = [() => Promise.reject(telegramError(429, 1))];
+    const calls: string[] = [];
+    const client = {
+      call: (method: string) => {
+        calls.push(method);
+        return outcomes.shift()?.() ?? Promise.resolve({ message_id: 1 });
+      },
+    } as unknown as BotApiClient;
+    const telegram = governedTelegram('123:test', 'http://127.0.0.1:9', client, outbound);
+    const BotContext = contextUsing(telegram);
+    const update = { update_id: 1, message: { chat: { id: 5, type: 'private' } } } as never;
+    const ctx = new BotContext(update, new Telegram('123:test'), {} as never);
 
-    await settle(Promise.resolve(transport({ telegram } as never, next)));
+    const outcome = await settle(ctx.reply('hi'));
 
-    expect(calls).toHaveLength(2);
+    expect(ctx.telegram).toBe(telegram);
+    expect(outcome).toEqual({ value: { message_id: 1 } });
+    expect(calls).toEqual(['sendMessage', 'sendMessage']);
   });
 });
 

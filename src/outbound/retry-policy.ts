@@ -25,6 +25,7 @@ const NOT_SENT_CODES = new Set([
   'ENETUNREACH',
   'ENETDOWN',
   'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
 /** Methods whose second execution changes nothing visible (an edit to the same text, a re-answer). */
@@ -50,7 +51,7 @@ export function isIdempotent(method: string): boolean {
   return method.startsWith('get') || IDEMPOTENT.has(method);
 }
 
-/** Classifies an error thrown by Telegraf's `callApi` (TelegramError, node-fetch FetchError, AbortError). */
+/** Classifies an error thrown by `callApi` (TelegramError, undici or node-fetch network errors, AbortError). */
 export function classifyFailure(error: unknown): CallFailure {
   const e = error as {
     response?: { error_code?: number; parameters?: { retry_after?: number } };

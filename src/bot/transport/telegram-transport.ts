@@ -1,42 +1,43 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import type { Context, MiddlewareFn, Telegram } from 'telegraf';
+import { Context, Telegram } from 'telegraf';
+import type { Update, UserFromGetMe } from 'telegraf/types';
 import type { OutboundService } from '../../outbound/outbound.service';
+import { type BotApiClient, type CallApi, needsMultipart } from './bot-api-client';
 
-/** One keep-alive agent for every Bot API call, sized for the dispatcher's concurrency. */
-export function keepAliveAgent(apiRoot: string, maxSockets: number): HttpAgent {
-  const options = {
-    keepAlive: true,
-    keepAliveMsecs: 30_000,
-    maxSockets,
-    maxFreeSockets: maxSockets,
-  };
-  return apiRoot.startsWith('https:') ? new HttpsAgent(options) : new HttpAgent(options);
+/** DI token of the bot's one Telegram client: `bot.telegram` and every `ctx.telegram`. */
+export const BOT_TELEGRAM = Symbol('BOT_TELEGRAM');
+
+/**
+ * The bot's Telegram client: JSON calls go over our pooled client, uploads over Telegraf's own
+ * (multipart), and every call through the outbound governor (flood control, timeout, retries).
+ */
+export function governedTelegram(
+  token: string,
+  apiRoot: string,
+  client: BotApiClient,
+  outbound: OutboundService,
+): Telegram {
+  const telegram = new Telegram(token, { apiRoot, webhookReply: false });
+  const viaTelegraf = telegram.callApi.bind(telegram) as CallApi;
+  const transport: CallApi = (method, payload, options) =>
+    needsMultipart(payload)
+      ? viaTelegraf(method, payload, options)
+      : client.call(method, payload, options?.signal);
+  telegram.callApi = transport as Telegram['callApi'];
+  outbound.attach(telegram);
+  return telegram;
 }
 
 /**
- * Telegraf builds a new Telegram client for every update, and for an `http://` API root it drops
- * the agent (a new TCP connection per call). So each client, the bot's own and every update's,
- * gets our keep-alive agent back and has its calls routed through the outbound governor.
+ * A Context class bound to `telegram`. Telegraf builds a new Telegram client for every update;
+ * sharing the governed one instead saves re-wrapping a client per update, and no state is lost:
+ * the per-update client only matters for webhook replies, which we do not use.
  */
-export function prepareTelegram(
+export function contextUsing(
   telegram: Telegram,
-  agent: HttpAgent,
-  outbound: OutboundService,
-): void {
-  (telegram.options as { agent?: HttpAgent }).agent = agent;
-  outbound.attach(telegram);
-}
-
-export function telegramTransport(
-  agent: HttpAgent,
-  outbound: OutboundService,
-): MiddlewareFn<Context> {
-  return (ctx, next) => {
-    prepareTelegram(ctx.telegram, agent, outbound);
-    return next();
+): new (...args: ConstructorParameters<typeof Context>) => Context {
+  return class extends Context {
+    constructor(update: Update, _perUpdateClient: Telegram, botInfo: UserFromGetMe) {
+      super(update, telegram, botInfo);
+    }
   };
 }
-
-/** DI token of the shared keep-alive agent. */
-export const TELEGRAM_AGENT = Symbol('TELEGRAM_AGENT');
