@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
@@ -19,14 +19,21 @@ interface Segment {
 
 /** A segment grows to this size before a new one is started (old ones go once their rows are flushed). */
 const SEGMENT_BYTES = 8 * 1024 * 1024;
+/**
+ * Appends with O_DSYNC: a write returns once its data is on disk, so a group commit is one
+ * syscall (and one trip to the thread pool) instead of write + fdatasync. Where the platform has
+ * no O_DSYNC (Windows), each write is followed by datasync().
+ */
+const APPEND_FLAGS =
+  constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | (constants.O_DSYNC ?? 0);
 const FILE_PATTERN = /^wal-(\d+)-(\d+)-[0-9a-f]+-\d+\.ndjson$/;
 
 /**
  * A local write-ahead journal of buffered rows. A row is durable once it is here (fsync'd), so an
  * update's offset can be confirmed to Telegram without waiting for the next database flush, and
  * the bot keeps taking updates while PostgreSQL is down. Rows still unflushed when a process dies
- * are replayed into the buffers by the next start. Writes are group-committed: one fdatasync
- * covers every row appended since the previous one.
+ * are replayed into the buffers by the next start. Writes are group-committed: one synchronous
+ * write (O_DSYNC) covers every row appended since the previous one.
  *
  * Hand-written: no maintained Node library does a small fsync'd append-only log with this
  * lifecycle (the file names carry pid and process start time so a live sibling replica on the
@@ -113,7 +120,7 @@ export class BatchJournal {
 
   private async startSegment(): Promise<void> {
     const path = join(this.dir, `wal-${this.id}-${this.segmentNo++}.ndjson`);
-    this.segments.push({ path, handle: await open(path, 'a'), bytes: 0, maxSeq: 0 });
+    this.segments.push({ path, handle: await open(path, APPEND_FLAGS), bytes: 0, maxSeq: 0 });
   }
 
   private async writeUnsynced(): Promise<void> {
@@ -123,7 +130,7 @@ export class BatchJournal {
     if (this.current.bytes > SEGMENT_BYTES) await this.startSegment();
     const segment = this.current;
     await segment.handle.write(text);
-    await segment.handle.datasync();
+    if (!constants.O_DSYNC) await segment.handle.datasync();
     segment.bytes += Buffer.byteLength(text);
     segment.maxSeq = maxSeq;
   }

@@ -5,7 +5,7 @@ import type { BotApiClient } from '../bot/transport/bot-api-client';
 import { contextUsing, governedTelegram } from '../bot/transport/telegram-transport';
 import type { TelegramConfig } from '../config/app.config';
 import { BroadcastService } from './broadcast.service';
-import { OutboundService } from './outbound.service';
+import { type CallOptions, OutboundService } from './outbound.service';
 
 const config = {
   apiTimeoutMs: 1000,
@@ -24,21 +24,26 @@ const telegramError = (code: number, retryAfter?: number) =>
 const networkError = (code: string) => Object.assign(new Error(code), { code, type: 'system' });
 
 /** A real Telegraf Telegram whose transport is a script of outcomes (no HTTP). */
-function fakeTelegram(outcomes: ((signal?: AbortSignal) => Promise<unknown>)[] = []) {
+function fakeTelegram(outcomes: ((options?: CallOptions) => Promise<unknown>)[] = []) {
   const calls: { method: string; payload: any; options: any }[] = [];
   const telegram = new Telegram('123:test', { apiRoot: 'http://127.0.0.1:9' });
   const callApi = (method: string, payload: any, options?: any) => {
     calls.push({ method, payload, options });
     const next = outcomes.shift();
-    return next ? next(options?.signal) : Promise.resolve({ message_id: calls.length });
+    return next ? next(options) : Promise.resolve({ message_id: calls.length });
   };
   telegram.callApi = callApi as Telegram['callApi'];
   return { telegram, calls };
 }
-const hang = (signal?: AbortSignal) =>
+/** A call Telegram never answers: it fails when its deadline passes, as the real transport does. */
+const hang = (options?: CallOptions) =>
   new Promise((_, reject) =>
-    signal?.addEventListener('abort', () =>
-      reject(Object.assign(new Error('aborted'), { name: 'AbortError', type: 'aborted' })),
+    setTimeout(
+      () =>
+        reject(
+          Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' }),
+        ),
+      options?.timeoutMs,
     ),
   );
 
@@ -85,13 +90,13 @@ describe('OutboundService', () => {
     expect(calls[0].options).toBe(options);
   });
 
-  it('gives every governed call a timeout signal', async () => {
+  it('gives every governed call the API_TIMEOUT_MS deadline', async () => {
     const { telegram, calls } = fakeTelegram();
     outbound.attach(telegram);
 
     await expect(telegram.sendMessage(1, 'hi')).resolves.toEqual({ message_id: 1 });
 
-    expect(calls[0].options.signal).toBeInstanceOf(AbortSignal);
+    expect(calls[0].options).toEqual({ signal: undefined, timeoutMs: config.apiTimeoutMs });
     await expect(metric(registry, 'telegram_bot_outbound_sent_total')).resolves.toBe(1);
   });
 
@@ -128,7 +133,9 @@ describe('OutboundService', () => {
 
     const outcome = await settle(telegram.sendMessage(1, 'hi'));
 
-    expect(outcome).toEqual({ error: expect.objectContaining({ name: 'AbortError' }) });
+    expect(outcome).toEqual({
+      error: expect.objectContaining({ code: 'UND_ERR_HEADERS_TIMEOUT' }),
+    });
     expect(calls).toHaveLength(1);
     await expect(metric(registry, 'telegram_bot_outbound_failed_total')).resolves.toBe(1);
   });

@@ -10,8 +10,18 @@ import { classifyFailure, isRetryable } from './retry-policy';
 
 export type { OutboundLane } from './outbound.governor';
 
-/** Telegraf's transport: `Telegram#callApi` bound to its instance. */
-type CallApi = (method: string, payload: any, options?: { signal?: AbortSignal }) => Promise<any>;
+/** How one call may be cut short: the caller's signal, and a deadline for the answer. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Milliseconds to wait for the answer once the request is sent (none: no deadline). */
+  timeoutMs?: number;
+}
+
+/**
+ * A transport: Telegraf's `Telegram#callApi` signature, plus the deadline, which the transport
+ * enforces (so the governed path needs no timer of its own per call).
+ */
+export type CallApi = (method: string, payload: any, options?: CallOptions) => Promise<any>;
 
 /** Calls that are not flood-governed: intake (the long poll brings its own signal) and lifecycle. */
 const PASSTHROUGH = new Set([
@@ -121,17 +131,18 @@ export class OutboundService implements OnApplicationShutdown {
     this.governor.close();
   }
 
-  /** The governed call: governor gate, timeout, classification, retries. */
+  /** The governed call: governor gate, deadline (API_TIMEOUT_MS), classification, retries. */
   private async send(
     method: string,
     payload: any,
-    options: { signal?: AbortSignal } | undefined,
+    options: CallOptions | undefined,
     transport: CallApi,
     lane: OutboundLane = 'interactive',
   ): Promise<any> {
     if (PASSTHROUGH.has(method)) {
       this.metrics.apiCalls.inc({ method });
-      return transport(method, payload, options);
+      // The long poll brings its own signal and deadline; lifecycle calls get API_TIMEOUT_MS.
+      return transport(method, payload, options ?? { timeoutMs: this.timeoutMs });
     }
     const chatId = usesMessageBuckets(method) ? chatOf(payload) : undefined;
     let errorRetries = 0;
@@ -140,7 +151,10 @@ export class OutboundService implements OnApplicationShutdown {
       await this.gate(method, chatId, lane, attempt > 0);
       this.metrics.apiCalls.inc({ method });
       try {
-        const result = await this.withTimeout(method, payload, options?.signal, transport);
+        const result = await transport(method, payload, {
+          signal: options?.signal,
+          timeoutMs: this.timeoutMs,
+        });
         this.metrics.sent.inc();
         return result;
       } catch (error) {
@@ -187,24 +201,6 @@ export class OutboundService implements OnApplicationShutdown {
     const pause = this.governor.globalPauseMs();
     if (pause > 0) await sleep(pause, this.stopping.signal);
     if (this.stopping.signal.aborted) throw new OutboundClosedError();
-  }
-
-  private async withTimeout(
-    method: string,
-    payload: any,
-    callerSignal: AbortSignal | undefined,
-    transport: CallApi,
-  ): Promise<any> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
-    const signal = callerSignal
-      ? AbortSignal.any([callerSignal, controller.signal])
-      : controller.signal;
-    try {
-      return await transport(method, payload, { signal });
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   private fail(method: string, error: unknown): unknown {

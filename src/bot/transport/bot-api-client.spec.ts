@@ -5,12 +5,19 @@ import { BotApiClient, needsMultipart } from './bot-api-client';
 
 const TOKEN = '123456:SECRET-token';
 
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 describe('BotApiClient', () => {
   let server: Server;
   let client: BotApiClient;
   const seen: { url: string; body: unknown }[] = [];
   /** How the fake answers the next call: status and raw body. */
   let answer: { status: number; body: string };
+  /** Leaves the next request unanswered (a hung Telegram). */
+  let holdNext = false;
+  const held: { destroy(): void }[] = [];
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -18,6 +25,10 @@ describe('BotApiClient', () => {
       req.on('data', (chunk) => (raw += chunk));
       req.on('end', () => {
         seen.push({ url: req.url!, body: JSON.parse(raw) });
+        if (holdNext) {
+          holdNext = false;
+          return held.push(res.socket!);
+        }
         res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
       });
     });
@@ -26,6 +37,7 @@ describe('BotApiClient', () => {
     client = new BotApiClient(`http://127.0.0.1:${port}/`, TOKEN, 4);
   });
   afterAll(async () => {
+    held.forEach((socket) => socket.destroy());
     await client.destroy();
     await new Promise((resolve) => server.close(resolve));
   });
@@ -77,9 +89,30 @@ describe('BotApiClient', () => {
     const controller = new AbortController();
     controller.abort();
 
-    await expect(client.call('getMe', {}, controller.signal)).rejects.toMatchObject({
+    await expect(client.call('getMe', {}, { signal: controller.signal })).rejects.toMatchObject({
       name: 'AbortError',
     });
+  });
+
+  it('gives up on a call in flight when its signal aborts', async () => {
+    answer = { status: 200, body: '{"ok":true,"result":true}' };
+    holdNext = true;
+    const controller = new AbortController();
+    const call = client.call('getUpdates', { timeout: 30 }, { signal: controller.signal });
+    await until(() => held.length > 0);
+    controller.abort();
+
+    await expect(call).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('fails a call whose answer does not come within timeoutMs', async () => {
+    holdNext = true;
+
+    const error = await client
+      .call('sendMessage', { chat_id: 1 }, { timeoutMs: 200 })
+      .catch((e) => e);
+
+    expect(error.code).toBe('UND_ERR_HEADERS_TIMEOUT');
   });
 });
 

@@ -1,76 +1,133 @@
 import { STATUS_CODES } from 'node:http';
 import { TelegramError } from 'telegraf';
-import { Pool } from 'undici';
-
-/** Telegraf's `callApi` signature, which every Telegram method goes through. */
-export type CallApi = (
-  method: string,
-  payload: any,
-  options?: { signal?: AbortSignal },
-) => Promise<any>;
+import { type Dispatcher, Pool } from 'undici';
+import type { CallOptions } from '../../outbound/outbound.service';
 
 /**
  * Bot API calls over one undici keep-alive pool. Telegraf's own client (node-fetch on Node's http
- * agent) cost more CPU per call than the rest of an update's pipeline in the burst profile, and for
- * an `http://` API root it opens a new connection per call. Same contract as Telegraf's client:
- * resolves with `result`, rejects with TelegramError for an API error or a 5xx answer, and network
- * errors never carry the token. Uploads (multipart) are left to Telegraf: see `needsMultipart`.
+ * agent, an AbortController and a timer per call) cost more CPU per call than the rest of an
+ * update's pipeline in the burst profile, and for an `http://` API root it opens a new connection
+ * per call. Same contract as Telegraf's client: resolves with `result`, rejects with TelegramError
+ * for an API error or a 5xx answer, and network errors never carry the token. Deadlines are
+ * undici's own per-request timeouts (no timer of ours per call). Uploads (multipart) are left to
+ * Telegraf: see `needsMultipart`.
  */
 export class BotApiClient {
   private readonly pool: Pool;
   private readonly basePath: string;
-  private readonly token: string;
 
-  constructor(apiRoot: string, token: string, connections: number) {
+  constructor(
+    apiRoot: string,
+    private readonly token: string,
+    connections: number,
+  ) {
     const root = new URL(apiRoot);
     this.pool = new Pool(root.origin, {
       connections,
       keepAliveTimeout: 30_000,
-      // Each call has its own deadline (API_TIMEOUT_MS, or the long poll's); these only back it up.
       headersTimeout: 0,
       bodyTimeout: 0,
     });
     this.basePath = `${root.pathname.replace(/\/+$/, '')}/bot${token}/`;
-    this.token = token;
   }
 
-  async call(method: string, payload: unknown, signal?: AbortSignal): Promise<any> {
-    let response: Awaited<ReturnType<Pool['request']>>;
-    try {
-      response = await this.pool.request({
-        method: 'POST',
-        path: this.basePath + method,
-        headers: JSON_HEADERS,
-        body: JSON.stringify(payload ?? {}, withoutNulls),
-        signal,
-      });
-    } catch (error) {
-      throw this.redacted(error);
-    }
-    const { statusCode, body } = response;
-    if (statusCode >= 500) {
-      await body.dump();
-      throw new TelegramError(
-        { error_code: statusCode, description: STATUS_CODES[statusCode] ?? 'Server Error' },
-        { method, payload },
+  call(
+    method: string,
+    payload: unknown,
+    { signal, timeoutMs = 0 }: CallOptions = {},
+  ): Promise<any> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise((resolve, reject) => {
+      const call = new PendingCall(method, payload, this.token, signal, resolve, reject);
+      this.pool.dispatch(
+        {
+          method: 'POST',
+          path: this.basePath + method,
+          headers: JSON_HEADERS,
+          body: JSON.stringify(payload ?? {}, withoutNulls),
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        },
+        call,
       );
-    }
-    const data = (await body.json().catch((error: unknown) => {
-      throw this.redacted(error);
-    })) as { ok: boolean; result?: unknown; error_code: number; description: string };
-    if (!data.ok) throw new TelegramError(data, { method, payload });
-    return data.result;
+    });
   }
 
   /** Closes every connection; a call still in flight fails. */
   destroy(): Promise<void> {
     return this.pool.destroy();
   }
+}
 
-  private redacted(error: unknown): unknown {
-    if (error instanceof Error && error.message.includes(this.token))
+/** One call's answer, collected without a stream: the answers are small JSON documents. */
+class PendingCall implements Dispatcher.DispatchHandler {
+  private controller?: Dispatcher.DispatchController;
+  private status = 0;
+  private readonly chunks: Buffer[] = [];
+  private settled = false;
+
+  constructor(
+    private readonly method: string,
+    private readonly payload: unknown,
+    private readonly token: string,
+    private readonly signal: AbortSignal | undefined,
+    private readonly resolve: (result: unknown) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    signal?.addEventListener('abort', this.onAbort);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.settled) controller.abort(this.signal?.reason);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const { method, payload, status } = this;
+    if (status >= 500) {
+      const description = STATUS_CODES[status] ?? 'Server Error';
+      return this.fail(new TelegramError({ error_code: status, description }, { method, payload }));
+    }
+    let data: { ok: boolean; result?: unknown; error_code: number; description: string };
+    try {
+      data = JSON.parse(Buffer.concat(this.chunks).toString('utf8'));
+    } catch (error) {
+      return this.fail(error);
+    }
+    if (!data.ok) return this.fail(new TelegramError(data, { method, payload }));
+    this.settle();
+    this.resolve(data.result);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (error.message.includes(this.token))
       error.message = error.message.split(this.token).join('[REDACTED]');
-    return error;
+    this.fail(error);
+  }
+
+  /** Rejects at once; a request not yet on a socket is dropped when it gets one. */
+  private readonly onAbort = (): void => {
+    this.controller?.abort(this.signal!.reason);
+    this.fail(this.signal!.reason);
+  };
+
+  private fail(error: unknown): void {
+    if (this.settled) return;
+    this.settle();
+    this.reject(error);
+  }
+
+  private settle(): void {
+    this.settled = true;
+    this.signal?.removeEventListener('abort', this.onAbort);
   }
 }
 
@@ -81,7 +138,8 @@ export class BotApiClient {
  */
 export function needsMultipart(payload: unknown): boolean {
   if (!payload || typeof payload !== 'object') return false;
-  for (const [key, value] of Object.entries(payload)) {
+  for (const key in payload) {
+    const value = (payload as Record<string, unknown>)[key];
     if (key === 'link_preview_options' || !value || typeof value !== 'object') continue;
     if (Array.isArray(value) ? value.some((item) => isFile(item?.media)) : isFileField(value))
       return true;

@@ -1,7 +1,7 @@
 import { Context, Telegram } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
-import type { OutboundService } from '../../outbound/outbound.service';
-import { type BotApiClient, type CallApi, needsMultipart } from './bot-api-client';
+import type { CallApi, OutboundService } from '../../outbound/outbound.service';
+import { type BotApiClient, needsMultipart } from './bot-api-client';
 
 /** DI token of the bot's one Telegram client: `bot.telegram` and every `ctx.telegram`. */
 export const BOT_TELEGRAM = Symbol('BOT_TELEGRAM');
@@ -17,11 +17,11 @@ export function governedTelegram(
   outbound: OutboundService,
 ): Telegram {
   const telegram = new Telegram(token, { apiRoot, webhookReply: false });
-  const viaTelegraf = telegram.callApi.bind(telegram) as CallApi;
+  const viaTelegraf = withDeadline(telegram.callApi.bind(telegram) as CallApi);
   const transport: CallApi = (method, payload, options) =>
     needsMultipart(payload)
       ? viaTelegraf(method, payload, options)
-      : client.call(method, payload, options?.signal);
+      : client.call(method, payload, options);
   telegram.callApi = transport as Telegram['callApi'];
   outbound.attach(telegram);
   return telegram;
@@ -39,5 +39,16 @@ export function contextUsing(
     constructor(update: Update, _perUpdateClient: Telegram, botInfo: UserFromGetMe) {
       super(update, telegram, botInfo);
     }
+  };
+}
+
+/** Telegraf's own client takes only a signal: the deadline becomes one. */
+function withDeadline(callApi: CallApi): CallApi {
+  return (method, payload, { signal, timeoutMs } = {}) => {
+    if (!timeoutMs) return callApi(method, payload, { signal });
+    const deadline = AbortSignal.timeout(timeoutMs);
+    return callApi(method, payload, {
+      signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+    });
   };
 }
