@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { resetConfigCache } from '../src/config/app.config';
-import { createApp } from '../src/main';
+import { createApp } from '../src/bootstrap';
 import { FakeBotApi } from './fake-bot-api/fake-bot-api.server';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 

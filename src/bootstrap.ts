@@ -1,0 +1,83 @@
+import { existsSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { tuneHeapForTraffic } from './common/heap-tuning';
+import { webhookPath } from './bot/intake/webhook.middleware';
+import { loadEnv } from './config/app.config';
+import { ConfigValidationError } from './config/env.validation';
+import { scrubSecrets } from './logging/secrets';
+
+export async function createApp(): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    // Boot can wait minutes for the database: log as JSON right away (not buffered until pino is up).
+    logger: bootLogger(loadEnv().LOG_LEVEL),
+    bodyParser: false,
+    // Throw instead of process.exit(1), so bootstrap can print one clean line (and tests can catch).
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  // The webhook route reads its own body, after the secret check (see WebhookMiddleware).
+  const { BOT_MODE, WEBHOOK_URL } = loadEnv();
+  const skip = BOT_MODE === 'webhook' && WEBHOOK_URL ? webhookPath(WEBHOOK_URL) : undefined;
+  app.useBodyParser('json', {
+    limit: '100kb',
+    type: (req: IncomingMessage) =>
+      (req.headers['content-type'] ?? '').includes('json') &&
+      (!skip || req.url?.split('?')[0] !== skip),
+  });
+  return app;
+}
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+const PINO_TO_NEST: Record<string, LogLevel> = {
+  fatal: 'fatal',
+  error: 'error',
+  warn: 'warn',
+  info: 'log',
+  debug: 'debug',
+  trace: 'verbose',
+};
+
+function bootLogger(level: string): ConsoleLogger | false {
+  if (level === 'silent') return false;
+  const logLevels = LEVELS.slice(0, LEVELS.indexOf(PINO_TO_NEST[level] ?? 'log') + 1);
+  return new ConsoleLogger({ json: true, logLevels });
+}
+
+async function bootstrap(): Promise<void> {
+  // A local .env is convenient in development; real environment variables always win.
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const env = loadEnv();
+  const app = await createApp();
+  // Our own signal handling rather than enableShutdownHooks(), which re-raises the signal after
+  // closing: a drained stop should exit 0, a failed one 1.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`${scrubSecrets(`Shutdown failed: ${(error as Error).message}`)}\n`);
+          process.exit(1);
+        },
+      );
+    });
+  }
+  await app.listen(env.PORT, env.HOST);
+  tuneHeapForTraffic();
+}
+
+/** Boots the service (called by main.ts); a failed boot prints one line and exits 1. */
+export function main(): void {
+  bootstrap().catch((error: unknown) => {
+    const reason =
+      error instanceof ConfigValidationError
+        ? `${error.message}. See README.md#configuration.`
+        : `Boot failed: ${error instanceof Error ? error.message : String(error)}`;
+    process.stderr.write(`${scrubSecrets(reason)}\n`);
+    process.exit(1);
+  });
+}
