@@ -5,8 +5,8 @@ import { toDatabaseConfig } from './src/config/app.config';
 import { validateDatabaseEnv } from './src/config/env.validation';
 import { buildDataSourceOptions } from './src/database/data-source.options';
 
-// Only the database variables are needed here: no bot token to run migrations.
-export default new DataSource({
-  ...buildDataSourceOptions(toDatabaseConfig(validateDatabaseEnv(process.env))),
-  migrations: ['src/database/migrations/*.ts'],
-});
+// Only the database variables are needed here: no bot token to run migrations. The CLI awaits an
+// exported promise of a DataSource.
+export default buildDataSourceOptions(toDatabaseConfig(validateDatabaseEnv(process.env))).then(
+  (options) => new DataSource({ ...options, migrations: ['src/database/migrations/*.ts'] }),
+);

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
-import { PGliteDriver } from 'typeorm-pglite';
 import type { DatabaseConfig } from '../config/app.config';
 import { MessageEntity } from '../messages/message.entity';
 import { UserEntity } from '../users/user.entity';
@@ -23,7 +22,7 @@ export function poolStrategy(config: DatabaseConfig): PoolStrategy {
  * `idleTimeoutMs` after the last one (pg's `idleTimeoutMillis: 0` would mean *never* close).
  * Without DATABASE_URL the same schema runs on PGlite, in-process, persisted under DATA_DIR.
  */
-export function buildDataSourceOptions(config: DatabaseConfig): DataSourceOptions {
+export async function buildDataSourceOptions(config: DatabaseConfig): Promise<DataSourceOptions> {
   const common = {
     type: 'postgres' as const,
     entities,
@@ -35,6 +34,8 @@ export function buildDataSourceOptions(config: DatabaseConfig): DataSourceOption
   if (!config.url) {
     const dataDir = resolve(config.dataDir, 'pglite');
     mkdirSync(dataDir, { recursive: true });
+    // Loaded only when embedded: PGlite's bundle is ~2 MB of RSS a PostgreSQL deployment never uses.
+    const { PGliteDriver } = await import('typeorm-pglite');
     return { ...common, driver: new PGliteDriver({ dataDir }).driver };
   }
   return {

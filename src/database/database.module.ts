@@ -14,8 +14,8 @@ import { DatabaseHealthIndicator } from './database.health';
     TerminusModule,
     TypeOrmModule.forRootAsync({
       inject: [databaseConfig.KEY],
-      useFactory: (config: DatabaseConfig) => ({
-        ...buildDataSourceOptions(config),
+      useFactory: async (config: DatabaseConfig) => ({
+        ...(await buildDataSourceOptions(config)),
         // Our factory retries with backoff; Nest's own retry loop (fixed delay) is switched off.
         retryAttempts: 0,
       }),
