@@ -4,7 +4,7 @@ import { BatchJournal } from './batch.journal';
 import { BatchService } from './batch.service';
 import { BatchWriter, PgBatchWriter } from './batch.writer';
 
-/** Write-behind batching (needs ScheduleModule.forRoot() in the app for its interval); global so feature modules just inject BatchService. */
+/** Write-behind batching; global so feature modules just inject BatchService. */
 @Global()
 @Module({
   providers: [

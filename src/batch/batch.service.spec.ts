@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { Registry } from 'prom-client';
 import { dbError, FakeBatchWriter, message } from '../../test/support/fake-batch-writer';
 import { BatchService } from './batch.service';
@@ -25,7 +24,6 @@ function setup(
     { size: 3, flushIntervalMs: 1000, maxPending: 100, journalDir: null, ...config },
     writer,
     registry,
-    new SchedulerRegistry(),
   );
   void service.onModuleInit();
   return { service, writer, registry };

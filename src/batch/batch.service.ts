@@ -7,7 +7,6 @@ import {
   OnModuleInit,
   Optional,
 } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Registry } from 'prom-client';
 import { backoffDelay, sleep } from '../common/backoff';
 import { batchConfig, type BatchConfig } from '../config/app.config';
@@ -21,9 +20,6 @@ import { sanitizeActivity, sanitizeMessage } from './batch.sanitize';
 import { DurableWaiters } from './batch.waiters';
 import type { BatchSnapshot, MessageRow, UserActivity } from './batch.types';
 import { BatchWriter } from './batch.writer';
-
-/** Name of the flush interval in the SchedulerRegistry. */
-export const BATCH_FLUSH_INTERVAL = 'batch-flush';
 
 const RETRY_BASE_MS = 100;
 const RETRY_MAX_MS = 5_000;
@@ -53,12 +49,12 @@ export class BatchService
   private readonly flusher: BatchFlusher;
   private readonly durableWaiters = new DurableWaiters();
   private notFullWaiters: (() => void)[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(batchConfig.KEY) private readonly config: BatchConfig,
     private readonly writer: BatchWriter,
     @InjectMetricsRegistry() registry: Registry,
-    private readonly scheduler: SchedulerRegistry,
     // Absent in unit specs and with BATCH_JOURNAL=false: durability then means "in PostgreSQL".
     @Optional() @Inject(BatchJournal) private readonly journal: BatchJournal | null = null,
   ) {
@@ -71,11 +67,10 @@ export class BatchService
   }
 
   async onModuleInit(): Promise<void> {
-    // A plain interval registered with SchedulerRegistry (not @Interval) because the period comes
-    // from validated config at runtime; ScheduleModule clears it on shutdown.
-    const timer = setInterval(() => this.tick(), this.config.flushIntervalMs);
-    timer.unref();
-    this.scheduler.addInterval(BATCH_FLUSH_INTERVAL, timer);
+    // A plain interval, cleared in beforeApplicationShutdown: @nestjs/schedule (and the cron and
+    // luxon it loads, ~1 MB of RSS) was only ever used for this one timer.
+    this.flushTimer = setInterval(() => this.tick(), this.config.flushIntervalMs);
+    this.flushTimer.unref();
     await this.recoverJournal();
   }
 
@@ -164,9 +159,7 @@ export class BatchService
   async beforeApplicationShutdown(): Promise<void> {
     if (this.buffer.pending > 0 || this.loop) await this.drain(SHUTDOWN_SAFETY_NET_MS);
     this.closed = true;
-    if (this.scheduler.doesExist('interval', BATCH_FLUSH_INTERVAL)) {
-      this.scheduler.deleteInterval(BATCH_FLUSH_INTERVAL);
-    }
+    clearInterval(this.flushTimer);
     // Intake is over; nobody should stay blocked on backpressure during shutdown.
     for (const resolve of this.notFullWaiters.splice(0)) resolve();
   }

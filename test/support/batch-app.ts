@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScheduleModule } from '@nestjs/schedule';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { BatchModule } from '../../src/batch/batch.module';
@@ -31,13 +30,7 @@ export async function bootBatchApp(env: Record<string, string>): Promise<BatchAp
   let moduleRef: TestingModule;
   try {
     moduleRef = await Test.createTestingModule({
-      imports: [
-        AppConfigModule,
-        DatabaseModule,
-        MetricsRegistryModule,
-        ScheduleModule.forRoot(),
-        BatchModule,
-      ],
+      imports: [AppConfigModule, DatabaseModule, MetricsRegistryModule, BatchModule],
     }).compile();
   } finally {
     process.env = saved;
