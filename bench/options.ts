@@ -17,7 +17,7 @@ export interface BenchOptions {
   burst: { users: number; perUser: number };
   steady: { rate: number; seconds: number; users: number; warmupSeconds: number };
   mixed: { rate: number; seconds: number; users: number };
-  idle: { seconds: number };
+  idle: { seconds: number; settleSeconds: number };
   soak: { rate: number; seconds: number; users: number; warmupSeconds: number; baselines: boolean };
   cpuProf: boolean;
   heapSnapshot: boolean;
@@ -39,7 +39,7 @@ export const USAGE = `npm run bench -- [options]
   --rate N --seconds N --steady-users N        steady load (500 msg/s, 20 s, 5000 users)
   --steady-warmup N                            seconds at that rate before measuring (3)
   --mixed-rate N --mixed-seconds N --mixed-users N  mixed load (300 msg/s, 15 s, 2000 users)
-  --idle-seconds N                             idle window (60)
+  --idle-seconds N                             idle window (60), after 15 s of settling after start-up
   --duration N --soak-rate N --soak-baselines  soak length in seconds (600), rate (100 msg/s), baselines too
   --admin-url URL                              PostgreSQL admin URL (${DEFAULT_ADMIN_URL})
   --env KEY=VALUE                              extra environment for our service (repeatable)
@@ -118,7 +118,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       seconds: num(values['mixed-seconds'], 15, 8),
       users: num(values['mixed-users'], 2_000, 500),
     },
-    idle: { seconds: num(values['idle-seconds'], 60, 30) },
+    idle: { seconds: num(values['idle-seconds'], 60, 30), settleSeconds: quick ? 5 : 15 },
     soak: {
       rate: num(values['soak-rate'], 100, 100),
       seconds: soakSeconds,

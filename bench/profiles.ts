@@ -139,11 +139,16 @@ function mixed(options: BenchOptions): { expected: number; drive: Driver } {
   };
 }
 
-/** idle: no traffic; polls per minute, CPU %, connections held. */
+/**
+ * idle: no traffic; polls per minute, CPU %, connections held. Measured once start-up has settled
+ * (for every bot): V8 keeps compiling and collecting for several seconds after boot, which is
+ * start-up cost, not idle cost.
+ */
 function idle(options: BenchOptions): { expected: number; drive: Driver } {
   return {
     expected: 0,
     drive: async (run, mark) => {
+      await sleep(options.idle.settleSeconds * 1000);
       const m = await mark();
       await sleep(options.idle.seconds * 1000);
       const polls = run.api.pollTimes.filter((t) => t >= m.at).length;
