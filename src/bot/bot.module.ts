@@ -7,7 +7,6 @@ import {
 } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TelegrafModule } from 'nestjs-telegraf';
-import type { Telegram } from 'telegraf';
 import { telegramConfig, type TelegramConfig } from '../config/app.config';
 import { MessagesModule } from '../messages/messages.module';
 import { MessagesService } from '../messages/messages.service';
@@ -27,7 +26,6 @@ import { recordActivity } from './intake/record-activity.middleware';
 import { UpdateIntake } from './intake/update-intake';
 import { WebhookMiddleware, webhookPath } from './intake/webhook.middleware';
 import { WebhookRegistrar } from './intake/webhook.registrar';
-import { BOT_TELEGRAM, contextUsing } from './transport/telegram-transport';
 import { TransportModule } from './transport/transport.module';
 import { AdminUpdate } from './updates/admin.update';
 import { HelpUpdate } from './updates/help.update';
@@ -46,10 +44,9 @@ import { StartUpdate } from './updates/start.update';
     RateLimitModule,
     TelegrafModule.forRootAsync({
       imports: [UsersModule, MessagesModule, TransportModule, RateLimitModule],
-      inject: [telegramConfig.KEY, BOT_TELEGRAM, RateLimitService, MessagesService, UsersService],
+      inject: [telegramConfig.KEY, RateLimitService, MessagesService, UsersService],
       useFactory: (
         config: TelegramConfig,
-        telegram: Telegram,
         rateLimit: RateLimitService,
         messages: MessagesService,
         users: UsersService,
@@ -60,8 +57,6 @@ import { StartUpdate } from './updates/start.update';
           launchOptions: false,
           options: {
             telegram: { apiRoot: config.apiRoot, webhookReply: false },
-            // Every update's ctx.telegram is the bot's one governed client (see BotLifecycle).
-            contextType: contextUsing(telegram),
             handlerTimeout: Number.POSITIVE_INFINITY,
           },
           middlewares: [rateLimit.middleware(), recordActivity(messages, users)],

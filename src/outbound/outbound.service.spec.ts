@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import { Telegram } from 'telegraf';
 import type { BotApiClient } from '../bot/transport/bot-api-client';
-import { contextUsing, governedTelegram } from '../bot/transport/telegram-transport';
+import { governedTelegram } from '../bot/transport/telegram-transport';
 import type { TelegramConfig } from '../config/app.config';
 import { BroadcastService } from './broadcast.service';
 import { type CallOptions, OutboundService } from './outbound.service';
@@ -225,25 +225,22 @@ describe('OutboundService', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 
-  it("governs every update's ctx.telegram: contexts share the bot's governed client", async () => {
+  it('governs the bot client: JSON calls go to the pooled client, through the governor', async () => {
     const outcomes = [() => Promise.reject(telegramError(429, 1))];
-    const calls: string[] = [];
+    const calls: { method: string; options: unknown }[] = [];
     const client = {
-      call: (method: string) => {
-        calls.push(method);
+      call: (method: string, _payload: unknown, options: unknown) => {
+        calls.push({ method, options });
         return outcomes.shift()?.() ?? Promise.resolve({ message_id: 1 });
       },
     } as unknown as BotApiClient;
     const telegram = governedTelegram('123:test', 'http://127.0.0.1:9', client, outbound);
-    const BotContext = contextUsing(telegram);
-    const update = { update_id: 1, message: { chat: { id: 5, type: 'private' } } } as never;
-    const ctx = new BotContext(update, new Telegram('123:test'), {} as never);
 
-    const outcome = await settle(ctx.reply('hi'));
+    const outcome = await settle(telegram.sendMessage(5, 'hi'));
 
-    expect(ctx.telegram).toBe(telegram);
     expect(outcome).toEqual({ value: { message_id: 1 } });
-    expect(calls).toEqual(['sendMessage', 'sendMessage']);
+    expect(calls.map((c) => c.method)).toEqual(['sendMessage', 'sendMessage']);
+    expect(calls[0].options).toEqual({ signal: undefined, timeoutMs: config.apiTimeoutMs });
   });
 });
 

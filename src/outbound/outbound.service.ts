@@ -91,9 +91,8 @@ export class OutboundService implements OnApplicationShutdown {
    * getWebhookInfo, getMe, close, logOut) pass straight through. The first instance attached also
    * carries `call()` and broadcasts.
    *
-   * Note: Telegraf's `handleUpdate` gives every update a *new* Telegram instance (`ctx.telegram`),
-   * so attaching `bot.telegram` alone does not govern `ctx.reply`: the bot's transport middleware
-   * (src/bot/transport/telegram-transport.ts) attaches each of those too.
+   * The bot attaches its one client (src/bot/transport/telegram-transport.ts), which is
+   * `bot.telegram` and every update's `ctx.telegram` (see UpdateDispatcher).
    */
   attach(telegram: Telegram): void {
     if (this.attached.has(telegram)) return;

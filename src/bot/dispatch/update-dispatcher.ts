@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectBot } from 'nestjs-telegraf';
-import type { Context, Telegraf } from 'telegraf';
-import type { Update } from 'telegraf/types';
+import { Context, type Telegraf } from 'telegraf';
+import type { Update, UserFromGetMe } from 'telegraf/types';
 import { abortableWait } from '../../common/abortable-wait';
 import { TimeoutError, withTimeout } from '../../common/timeout';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
@@ -32,6 +32,7 @@ export class UpdateDispatcher {
   private queued = 0;
   private roomWaiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
+  private botInfo?: Promise<UserFromGetMe>;
   readonly concurrency: number;
   /** Updates held (running or waiting) before intake pauses. */
   readonly capacity: number;
@@ -107,7 +108,7 @@ export class UpdateDispatcher {
     const stopTimer = this.metrics.handlerDuration.startTimer();
     try {
       await withTimeout(
-        this.bot.handleUpdate(update),
+        this.runThroughBot(update),
         this.config.updateTimeoutMs,
         `update ${update.update_id}`,
       );
@@ -129,6 +130,20 @@ export class UpdateDispatcher {
     }
   }
 
+  /**
+   * What Telegraf's `handleUpdate` does, without the parts we do not use: a new Telegram client
+   * per update (every context gets the bot's one governed client), a handler timeout (ours is the
+   * deadline above) and webhook replies. Errors propagate, as `bot.catch` rethrows them anyway.
+   */
+  private async runThroughBot(update: Update): Promise<void> {
+    const bot = this.bot;
+    // Fetched at boot; if Telegram was unreachable then, once here (as handleUpdate would).
+    bot.botInfo ??= await (this.botInfo ??= bot.telegram.getMe());
+    const ctx = new Context(update, bot.telegram, bot.botInfo);
+    Object.assign(ctx, bot.context);
+    await bot.middleware()(ctx, noop);
+  }
+
   private notify(): void {
     if (this.hasRoom && this.roomWaiters.length) {
       const waiters = this.roomWaiters;
@@ -142,6 +157,8 @@ export class UpdateDispatcher {
     }
   }
 }
+
+const noop = () => Promise.resolve();
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);

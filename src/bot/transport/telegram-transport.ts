@@ -1,5 +1,4 @@
-import { Context, Telegram } from 'telegraf';
-import type { Update, UserFromGetMe } from 'telegraf/types';
+import { Telegram } from 'telegraf';
 import type { CallApi, OutboundService } from '../../outbound/outbound.service';
 import { type BotApiClient, needsMultipart } from './bot-api-client';
 
@@ -25,21 +24,6 @@ export function governedTelegram(
   telegram.callApi = transport as Telegram['callApi'];
   outbound.attach(telegram);
   return telegram;
-}
-
-/**
- * A Context class bound to `telegram`. Telegraf builds a new Telegram client for every update;
- * sharing the governed one instead saves re-wrapping a client per update, and no state is lost:
- * the per-update client only matters for webhook replies, which we do not use.
- */
-export function contextUsing(
-  telegram: Telegram,
-): new (...args: ConstructorParameters<typeof Context>) => Context {
-  return class extends Context {
-    constructor(update: Update, _perUpdateClient: Telegram, botInfo: UserFromGetMe) {
-      super(update, telegram, botInfo);
-    }
-  };
 }
 
 /** Telegraf's own client takes only a signal: the deadline becomes one. */
