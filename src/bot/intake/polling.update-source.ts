@@ -6,6 +6,7 @@ import { backoffDelay, sleep } from '../../common/backoff';
 import { errorMessage } from '../../common/error-message';
 import { withTimeout } from '../../common/timeout';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
+import type { CallOptions } from '../../outbound/outbound.service';
 import { BotStatusService } from '../bot-status.service';
 import { BotMetrics } from '../bot.metrics';
 import { UpdateIntake } from './update-intake';
@@ -64,9 +65,7 @@ export class PollingUpdateSource {
       .callApi(
         'getUpdates',
         { offset, limit: 1, timeout: 0, allowed_updates: [...this.config.allowedUpdates] } as any,
-        {
-          signal: AbortSignal.timeout(this.config.apiTimeoutMs) as any, // Telegraf types a polyfill's AbortSignal
-        },
+        { timeoutMs: this.config.apiTimeoutMs } satisfies CallOptions as never,
       )
       .catch((error: unknown) =>
         this.logger.warn(`final offset confirmation failed: ${errorMessage(error)}`),
@@ -113,12 +112,9 @@ export class PollingUpdateSource {
 
   private async poll(offset: number, signal: AbortSignal): Promise<Update[]> {
     const { pollingTimeoutSec, readLatencySec, pollingLimit, allowedUpdates } = this.config;
-    // One controller per poll, released right after: AbortSignal.timeout/any would keep a timer
-    // and a dependent of the loop's signal alive per poll (hundreds a second under load).
-    const request = new AbortController();
-    const timer = setTimeout(() => request.abort(), (pollingTimeoutSec + readLatencySec) * 1000);
-    const stop = () => request.abort();
-    signal.addEventListener('abort', stop, { once: true });
+    // The transport enforces the read deadline (no timer or controller of ours per poll); the
+    // loop's signal cuts the poll short at shutdown.
+    const options: CallOptions = { signal, timeoutMs: (pollingTimeoutSec + readLatencySec) * 1000 };
     try {
       return await this.bot.telegram.callApi<'getUpdates'>(
         'getUpdates',
@@ -128,14 +124,11 @@ export class PollingUpdateSource {
           timeout: pollingTimeoutSec,
           allowed_updates: [...allowedUpdates],
         },
-        { signal: request.signal as any }, // Telegraf types a polyfill's AbortSignal
+        options as never, // Telegraf types only a polyfill's AbortSignal, and no deadline
       );
     } catch (error) {
       if (error instanceof TelegramError && error.code === 401) throw new BotTokenRejectedError();
       throw error;
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', stop);
     }
   }
 
