@@ -43,8 +43,7 @@ function steady(options: BenchOptions): { expected: number; drive: Driver } {
     drive: async (run, mark) => {
       await openLoop(run, rate, warmupSeconds, users, () => UpdateKind.Text);
       await waitForReplies(run, warmup, 15_000);
-      run.tracker.measureFrom = run.stream.count + 1;
-      run.tracker.measured = 0;
+      run.tracker.measureFromNow();
       await mark();
       // Our service's own view every 5 s: event-loop lag and GC-visible heap while under load.
       let lagMaxMs = 0;
@@ -105,8 +104,7 @@ function mixed(options: BenchOptions): { expected: number; drive: Driver } {
         () => UpdateKind.Me,
       );
       await waitForReplies(run, users, 15_000);
-      run.tracker.measureFrom = run.stream.count + 1;
-      run.tracker.measured = 0;
+      run.tracker.measureFromNow();
       await sleep(1000); // the warm-up's rows flushed and its connections closed
       await mark();
       const { sent, startedAt } = await openLoop(run, rate, seconds, users, kindOf);

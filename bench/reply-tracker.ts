@@ -17,9 +17,15 @@ export class ReplyTracker {
   firstReplyAt = 0;
   lastReplyAt = 0;
   /** Updates below this id are warm-up: matched but not measured. */
-  measureFrom = 1;
+  private measureFrom = 1;
 
   constructor(private readonly stream: UpdateStream) {}
+
+  /** Everything pushed so far was warm-up: only later updates are measured. */
+  measureFromNow(): void {
+    this.measureFrom = this.stream.count + 1;
+    this.measured = 0;
+  }
 
   /** Call after stream.push for every update that expects a reply. */
   expect(updateId: number): void {
