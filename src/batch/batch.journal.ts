@@ -3,11 +3,9 @@ import { constants, readFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
-import type { MessageRow, UserActivity } from './batch.types';
+import { decodeRecord, encodeRecord, type JournalRecord } from './batch.journal-codec';
 
-/** One buffered write as the journal keeps it: a message row or a user sighting. */
-export type JournalRecord =
-  { kind: 'message'; row: MessageRow } | { kind: 'activity'; row: UserActivity };
+export type { JournalRecord } from './batch.journal-codec';
 
 interface Segment {
   path: string;
@@ -68,7 +66,7 @@ export class BatchJournal {
   }
 
   append(record: JournalRecord, seq: number): void {
-    this.unsynced += `${JSON.stringify(record)}\n`;
+    this.unsynced += `${encodeRecord(record)}\n`;
     this.unsyncedMaxSeq = seq;
   }
 
@@ -141,10 +139,7 @@ function parseRecords(text: string): JournalRecord[] {
   for (const line of text.split('\n')) {
     if (!line) continue;
     try {
-      const record = JSON.parse(line) as JournalRecord;
-      if (record.kind === 'message') record.row.createdAt = new Date(record.row.createdAt);
-      else record.row.seenAt = new Date(record.row.seenAt);
-      records.push(record);
+      records.push(decodeRecord(line));
     } catch {
       // A torn last line from a crash mid-write: its update was never confirmed, Telegram re-sends it.
     }
