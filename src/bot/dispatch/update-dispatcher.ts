@@ -3,6 +3,7 @@ import { InjectBot } from 'nestjs-telegraf';
 import { Context, type Telegraf } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
 import { abortableWait } from '../../common/abortable-wait';
+import { DeadlinePool } from '../../common/deadline-pool';
 import { TimeoutError, withTimeout } from '../../common/timeout';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
 import { BotMetrics } from '../bot.metrics';
@@ -33,17 +34,19 @@ export class UpdateDispatcher {
   private roomWaiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
   private botInfo?: Promise<UserFromGetMe>;
+  private readonly deadlines: DeadlinePool;
   readonly concurrency: number;
   /** Updates held (running or waiting) before intake pauses. */
   readonly capacity: number;
 
   constructor(
     @InjectBot() private readonly bot: Telegraf<Context>,
-    @Inject(telegramConfig.KEY) private readonly config: TelegramConfig,
+    @Inject(telegramConfig.KEY) config: TelegramConfig,
     private readonly metrics: BotMetrics,
   ) {
     this.concurrency = config.dispatchConcurrency;
     this.capacity = Math.max(config.dispatchConcurrency * 4, config.pollingLimit * 2);
+    this.deadlines = new DeadlinePool(config.updateTimeoutMs);
   }
 
   get size(): number {
@@ -107,11 +110,7 @@ export class UpdateDispatcher {
   private async handle(update: Update): Promise<void> {
     const stopTimer = this.metrics.handlerDuration.startTimer();
     try {
-      await withTimeout(
-        this.runThroughBot(update),
-        this.config.updateTimeoutMs,
-        `update ${update.update_id}`,
-      );
+      await this.deadlines.race(this.runThroughBot(update), `update ${update.update_id}`);
       this.metrics.handled.inc();
     } catch (error) {
       this.metrics.failed.inc();
