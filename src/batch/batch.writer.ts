@@ -1,24 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { insertDeadLetterSql, insertMessagesSql, upsertUsersSql } from './batch.sql';
+import { DataSource, type EntityManager } from 'typeorm';
+import { insertDeadLetterSql, writeBatchSql } from './batch.sql';
 import type { MessageRow, UserWrite, WriteResult } from './batch.types';
-import { buildUserRows } from './batch.user-rows';
 
 /** Where flushed rows go; a fake in unit specs, PostgreSQL in the app. */
 export abstract class BatchWriter {
-  /** Writes messages and users in one transaction, or nothing at all. */
+  /** Writes messages and users atomically (all or nothing). */
   abstract write(messages: MessageRow[], users: UserWrite[]): Promise<WriteResult>;
   /** Stores a row the database refused for its content. */
   abstract deadLetter(kind: 'message' | 'user', payloadJson: string, reason: string): Promise<void>;
 }
 
-// Statements stay at or below this many rows even if a caller hands over more.
+/**
+ * Rows per statement at most (also bounds its parameters well below PostgreSQL's 65,535). A
+ * flush hands over BATCH_SIZE rows of each kind; a larger write is split into several statements
+ * in one transaction.
+ */
 const MAX_ROWS_PER_STATEMENT = 1000;
 
 /**
- * Writes through the app's DataSource: one connection, one transaction per flush, released right
- * after (the null pool then closes it), so a flush costs one round of BEGIN/INSERTs/COMMIT.
+ * Writes through the app's DataSource. A flush is one statement (see writeBatchSql): one round
+ * trip on one connection, released right after (the null pool then closes it).
  */
 @Injectable()
 export class PgBatchWriter extends BatchWriter {
@@ -27,21 +30,17 @@ export class PgBatchWriter extends BatchWriter {
   }
 
   async write(messages: MessageRow[], users: UserWrite[]): Promise<WriteResult> {
+    const parts = Math.ceil(Math.max(messages.length, users.length) / MAX_ROWS_PER_STATEMENT);
+    if (parts <= 1) return writeStatement(this.dataSource, messages, users);
     return this.dataSource.transaction(async (manager) => {
-      const insertedUserIds: number[] = [];
-      let messagesInserted = 0;
-      for (const part of chunks(messages)) {
-        const { sql, params } = insertMessagesSql(part);
-        const rows: { user_id: string | number | null }[] = await manager.query(sql, params);
-        messagesInserted += rows.length;
-        for (const r of rows) if (r.user_id !== null) insertedUserIds.push(Number(r.user_id));
+      const total = { messagesInserted: 0, usersUpserted: 0 };
+      for (let i = 0; i < parts; i++) {
+        const [from, to] = [i * MAX_ROWS_PER_STATEMENT, (i + 1) * MAX_ROWS_PER_STATEMENT];
+        const part = await writeStatement(manager, messages.slice(from, to), users.slice(from, to));
+        total.messagesInserted += part.messagesInserted;
+        total.usersUpserted += part.usersUpserted;
       }
-      const userRows = buildUserRows(users, messages, insertedUserIds);
-      for (const part of chunks(userRows)) {
-        const { sql, params } = upsertUsersSql(part);
-        await manager.query(sql, params);
-      }
-      return { messagesInserted, usersUpserted: userRows.length };
+      return total;
     });
   }
 
@@ -51,10 +50,12 @@ export class PgBatchWriter extends BatchWriter {
   }
 }
 
-function chunks<T>(items: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += MAX_ROWS_PER_STATEMENT) {
-    out.push(items.slice(i, i + MAX_ROWS_PER_STATEMENT));
-  }
-  return out;
+async function writeStatement(
+  db: Pick<EntityManager, 'query'>,
+  messages: MessageRow[],
+  users: UserWrite[],
+): Promise<WriteResult> {
+  const { sql, params } = writeBatchSql(messages, users);
+  const [row]: { messages: number; users: number }[] = await db.query(sql, params);
+  return { messagesInserted: row.messages, usersUpserted: row.users };
 }

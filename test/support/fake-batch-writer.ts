@@ -1,5 +1,5 @@
 import type { MessageRow, UserWrite, WriteResult } from '../../src/batch/batch.types';
-import { buildUserRows } from '../../src/batch/batch.user-rows';
+import { buildUserRows } from './user-rows';
 import { BatchWriter } from '../../src/batch/batch.writer';
 
 /** An error shaped like a pg error with this SQLSTATE / node code. */

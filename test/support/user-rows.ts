@@ -1,7 +1,19 @@
-import type { UserUpsertRow } from './batch.sql';
-import type { MessageRow, UserWrite } from './batch.types';
+import type { MessageRow, UserWrite } from '../../src/batch/batch.types';
+
+/** A user row with its final increment, as the upsert writes it. */
+export interface UserUpsertRow {
+  id: number;
+  username: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  languageCode: string | null;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  increment: number;
+}
 
 /**
+ * The reference semantics of PgBatchWriter's user upsert (see writeBatchSql), for the fake writer.
  * The user rows of one transaction: each user's increment is its `extra` plus the message rows
  * this transaction actually inserted for it (replays insert nothing, so they count nothing).
  * A user with inserted messages but no activity in this write still gets a row, so its count is
