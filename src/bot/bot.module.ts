@@ -9,20 +9,17 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TelegrafModule } from 'nestjs-telegraf';
 import { telegramConfig, type TelegramConfig } from '../config/app.config';
 import { MessagesModule } from '../messages/messages.module';
-import { MessagesService } from '../messages/messages.service';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
-import { RateLimitService } from '../rate-limit/rate-limit.service';
 import { UsersModule } from '../users/users.module';
-import { UsersService } from '../users/users.service';
 import { AdminService } from './admin/admin.service';
 import { BotStatusService } from './bot-status.service';
 import { BotHealthIndicator } from './bot.health';
 import { BotLifecycle } from './bot.lifecycle';
 import { BotMetrics } from './bot.metrics';
 import { UpdateDeduplicator } from './dispatch/update-deduplicator';
+import { MiddlewareChain } from './dispatch/middleware-chain';
 import { UpdateDispatcher } from './dispatch/update-dispatcher';
 import { PollingUpdateSource } from './intake/polling.update-source';
-import { recordActivity } from './intake/record-activity.middleware';
 import { UpdateIntake } from './intake/update-intake';
 import { WebhookMiddleware, webhookPath } from './intake/webhook.middleware';
 import { WebhookRegistrar } from './intake/webhook.registrar';
@@ -43,25 +40,17 @@ import { StartUpdate } from './updates/start.update';
     TransportModule,
     RateLimitModule,
     TelegrafModule.forRootAsync({
-      imports: [UsersModule, MessagesModule, TransportModule, RateLimitModule],
-      inject: [telegramConfig.KEY, RateLimitService, MessagesService, UsersService],
-      useFactory: (
-        config: TelegramConfig,
-        rateLimit: RateLimitService,
-        messages: MessagesService,
-        users: UsersService,
-      ) => {
-        return {
-          token: config.token,
-          // We feed updates ourselves (see PollingUpdateSource): Telegraf's launch() is never used.
-          launchOptions: false,
-          options: {
-            telegram: { apiRoot: config.apiRoot, webhookReply: false },
-            handlerTimeout: Number.POSITIVE_INFINITY,
-          },
-          middlewares: [rateLimit.middleware(), recordActivity(messages, users)],
-        };
-      },
+      inject: [telegramConfig.KEY],
+      useFactory: (config: TelegramConfig) => ({
+        token: config.token,
+        // We feed updates ourselves (see PollingUpdateSource): Telegraf's launch() is never used.
+        launchOptions: false,
+        options: {
+          telegram: { apiRoot: config.apiRoot, webhookReply: false },
+          handlerTimeout: Number.POSITIVE_INFINITY,
+        },
+        // The rate limit and activity recording come first in MiddlewareChain.
+      }),
     }),
   ],
   providers: [
@@ -69,6 +58,7 @@ import { StartUpdate } from './updates/start.update';
     BotHealthIndicator,
     BotMetrics,
     UpdateDeduplicator,
+    MiddlewareChain,
     UpdateDispatcher,
     UpdateIntake,
     PollingUpdateSource,

@@ -8,6 +8,7 @@ import { TimeoutError, withTimeout } from '../../common/timeout';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
 import { BotMetrics } from '../bot.metrics';
 import { chatIdOf, chatKeyOf } from './chat-key';
+import { MiddlewareChain } from './middleware-chain';
 
 /** The fixed text a user sees when their update failed; never the error itself. */
 export const FAILURE_REPLY =
@@ -43,6 +44,7 @@ export class UpdateDispatcher {
     @InjectBot() private readonly bot: Telegraf<Context>,
     @Inject(telegramConfig.KEY) config: TelegramConfig,
     private readonly metrics: BotMetrics,
+    private readonly chain: MiddlewareChain,
   ) {
     this.concurrency = config.dispatchConcurrency;
     this.capacity = Math.max(config.dispatchConcurrency * 4, config.pollingLimit * 2);
@@ -132,7 +134,8 @@ export class UpdateDispatcher {
   /**
    * What Telegraf's `handleUpdate` does, without the parts we do not use: a new Telegram client
    * per update (every context gets the bot's one governed client), a handler timeout (ours is the
-   * deadline above) and webhook replies. Errors propagate, as `bot.catch` rethrows them anyway.
+   * deadline above) and webhook replies; the middleware is our flat chain (see MiddlewareChain).
+   * Errors propagate, as `bot.catch` rethrows them anyway.
    */
   private async runThroughBot(update: Update): Promise<void> {
     const bot = this.bot;
@@ -140,7 +143,7 @@ export class UpdateDispatcher {
     bot.botInfo ??= await (this.botInfo ??= bot.telegram.getMe());
     const ctx = new Context(update, bot.telegram, bot.botInfo);
     Object.assign(ctx, bot.context);
-    await bot.middleware()(ctx, noop);
+    await this.chain.run(ctx);
   }
 
   private notify(): void {
@@ -156,8 +159,6 @@ export class UpdateDispatcher {
     }
   }
 }
-
-const noop = () => Promise.resolve();
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
