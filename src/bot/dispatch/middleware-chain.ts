@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectBot } from 'nestjs-telegraf';
-import { Composer, type Context, type Middleware, type MiddlewareFn, type Telegraf } from 'telegraf';
+import {
+  Composer,
+  type Context,
+  type Middleware,
+  type MiddlewareFn,
+  type Telegraf,
+} from 'telegraf';
 import { MessagesService } from '../../messages/messages.service';
 import { RateLimitService } from '../../rate-limit/rate-limit.service';
 import { UsersService } from '../../users/users.service';
@@ -50,7 +56,8 @@ export class MiddlewareChain {
       const result = this.steps[index](ctx, (nextCtx = ctx) => this.step(index + 1, nextCtx, last));
       return Promise.resolve(result) as Promise<void>;
     } catch (error) {
-      return Promise.reject(error as Error);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- whatever was thrown, as Telegraf's compose does
+      return Promise.reject(error);
     }
   }
 }
