@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Registry } from 'prom-client';
 import type { Context } from 'telegraf';
 import type { TelegramConfig } from '../config/app.config';
+import { MemoryRateLimitStorage } from './memory-rate-limit.storage';
 import { RateLimitService } from './rate-limit.service';
 
 const ADMIN = 777;
@@ -27,13 +28,13 @@ function fakeCtx(
 }
 
 describe('RateLimitService', () => {
-  let storage: ThrottlerStorageService;
+  let storage: MemoryRateLimitStorage;
   let registry: Registry;
 
   beforeAll(() => Logger.overrideLogger(false));
   beforeEach(() => {
     jest.useFakeTimers({ now: 1_000_000 });
-    storage = new ThrottlerStorageService();
+    storage = new MemoryRateLimitStorage();
     registry = new Registry();
   });
   afterEach(() => {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Registry } from 'prom-client';
 import type { Context, MiddlewareFn } from 'telegraf';
 import { withTimeout } from '../common/timeout';
@@ -10,6 +10,7 @@ import {
   type TelegramConfig,
 } from '../config/app.config';
 import { InjectMetricsRegistry } from '../metrics/metrics.registry';
+import { MemoryRateLimitStorage } from './memory-rate-limit.storage';
 import { RateLimitMetrics } from './rate-limit.metrics';
 import { RATE_LIMIT_STORAGE } from './rate-limit.storage';
 
@@ -121,7 +122,7 @@ export class RateLimitService {
   private increment(key: string, limit: number, name: string, ttlMs: number) {
     const hit = this.storage.increment(key, ttlMs, limit, ttlMs, name);
     // Only a remote storage can hang; a timer per update is measurable cost in memory.
-    return this.storage instanceof ThrottlerStorageService
+    return this.storage instanceof MemoryRateLimitStorage
       ? hit
       : withTimeout(hit, STORAGE_TIMEOUT_MS, 'rate-limit storage');
   }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { RateLimitConfig } from '../config/app.config';
+import { MemoryRateLimitStorage } from './memory-rate-limit.storage';
 
 /** DI token of the @nestjs/throttler storage that holds the per-user counters. */
 export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
@@ -15,7 +16,7 @@ const ERROR_LOG_EVERY_MS = 30_000;
  * the service then fails open instead of holding updates back.
  */
 export async function createRateLimitStorage(config: RateLimitConfig): Promise<ThrottlerStorage> {
-  if (!config.redisUrl) return new ThrottlerStorageService();
+  if (!config.redisUrl) return new MemoryRateLimitStorage();
   // Loaded only when used: the Redis client adds ~30 MB of RSS to a single-instance bot.
   const { ThrottlerStorageRedisService } = await import('@nest-lab/throttler-storage-redis');
   // Given a URL, the storage owns its connection and closes it on module destroy.
