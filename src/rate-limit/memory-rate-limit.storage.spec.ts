@@ -16,7 +16,7 @@ describe('MemoryRateLimitStorage', () => {
       jest.advanceTimersByTime(Math.floor(random() * 800));
       const key = `user:${Math.floor(random() * 5)}`;
       const [ttl, limit] = random() < 0.7 ? [60_000, 10] : [2_000, 1];
-      const mine = await ours.increment(`${key}:${ttl}`, ttl, limit, ttl, 'n');
+      const mine = await ours.increment(`${key}:${ttl}`, ttl, limit, ttl);
       if (mine.isBlocked) blocked++;
       const theirs = await reference.increment(`${key}:${ttl}`, ttl, limit, ttl, 'n');
       expect({

@@ -11,6 +11,7 @@ import { MessagesService } from '../../messages/messages.service';
 import { RateLimitService } from '../../rate-limit/rate-limit.service';
 import { UsersService } from '../../users/users.service';
 import { recordActivity } from '../intake/record-activity.middleware';
+import { installSyncFilters } from './sync-filters';
 
 /**
  * The bot's middleware as one flat list, run by a plain loop: the rate limit, activity recording,
@@ -36,6 +37,7 @@ export class MiddlewareChain {
     messages: MessagesService,
     users: UsersService,
   ) {
+    installSyncFilters();
     this.steps.push(rateLimit.middleware(), recordActivity(messages, users));
     bot.use = (...middlewares: readonly Middleware<Context>[]) => {
       for (const middleware of middlewares) this.steps.push(Composer.unwrap(middleware));
