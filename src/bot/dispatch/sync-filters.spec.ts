@@ -19,16 +19,15 @@ function textUpdate(text: string, entities?: object[]): Update {
   } as Update;
 }
 
-const callback = (data: string): Update =>
-  ({
-    update_id: 2,
-    callback_query: {
-      id: 'q',
-      chat_instance: 'c',
-      from: { id: 5, is_bot: false, first_name: 'A' },
-      data,
-    },
-  }) as Update;
+const callback = (data: string): Update => ({
+  update_id: 2,
+  callback_query: {
+    id: 'q',
+    chat_instance: 'c',
+    from: { id: 5, is_bot: false, first_name: 'A' },
+    data,
+  },
+});
 
 describe('installSyncFilters', () => {
   beforeAll(() => installSyncFilters());
