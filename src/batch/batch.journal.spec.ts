@@ -86,4 +86,23 @@ describe('BatchJournal', () => {
     await journal.close(false);
     expect(readdirSync(dir)).toHaveLength(1);
   });
+
+  it('resolves concurrent syncs once their own records are on disk', async () => {
+    const first = new BatchJournal(dir);
+    await first.open();
+    first.append(message(1), 1);
+    const early = first.sync();
+    first.append(message(2), 2);
+    const late = first.sync();
+    const again = first.sync();
+    await Promise.all([early, late, again]);
+    first.append(message(3), 3);
+    await first.sync();
+    orphanAll(dir);
+    await expect(new BatchJournal(dir).open()).resolves.toEqual([
+      message(1),
+      message(2),
+      message(3),
+    ]);
+  });
 });

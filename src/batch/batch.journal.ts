@@ -44,7 +44,11 @@ export class BatchJournal {
   private segmentNo = 0;
   private unsynced = '';
   private unsyncedMaxSeq = 0;
-  private syncing: Promise<void> | null = null;
+  /** Highest sequence number on disk. */
+  private syncedSeq = 0;
+  private writing = false;
+  /** Callers of sync(), in order of the sequence number each waits for. */
+  private waiters: { seq: number; resolve: () => void; reject: (error: Error) => void }[] = [];
   private orphans: string[] = [];
 
   constructor(private readonly dir: string) {}
@@ -70,17 +74,20 @@ export class BatchJournal {
     this.unsyncedMaxSeq = seq;
   }
 
-  /** Resolves once everything appended before the call is on disk. */
-  async sync(): Promise<void> {
-    while (this.unsynced.length > 0 || this.syncing) {
-      if (this.syncing) {
-        await this.syncing;
-        continue;
-      }
-      this.syncing = this.writeUnsynced().finally(() => (this.syncing = null));
-      await this.syncing;
-      return;
-    }
+  /**
+   * Resolves once everything appended before the call is on disk. Each caller waits for the one
+   * write that covers its records, so a write wakes only the callers it made durable (under load
+   * dozens of updates wait on the journal at once).
+   */
+  sync(): Promise<void> {
+    if (this.unsynced.length === 0 && !this.writing) return Promise.resolve();
+    const seq = this.unsyncedMaxSeq;
+    if (seq <= this.syncedSeq) return Promise.resolve();
+    const wait = new Promise<void>((resolve, reject) =>
+      this.waiters.push({ seq, resolve, reject }),
+    );
+    if (!this.writing) void this.writeLoop();
+    return wait;
   }
 
   /**
@@ -88,7 +95,7 @@ export class BatchJournal {
    * `minPendingSeq`, and the current segment's content when nothing is pending at all.
    */
   async release(minPendingSeq: number, nothingPending: boolean): Promise<void> {
-    if (this.syncing || this.unsynced) return;
+    if (this.writing || this.unsynced) return;
     while (this.segments.length > 1 && this.segments[0].maxSeq < minPendingSeq) {
       const done = this.segments.shift()!;
       await done.handle.close();
@@ -121,6 +128,23 @@ export class BatchJournal {
     this.segments.push({ path, handle: await open(path, APPEND_FLAGS), bytes: 0, maxSeq: 0 });
   }
 
+  /** Writes until nothing is unsynced: one write (group commit) per turn, covering every append so far. */
+  private async writeLoop(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.unsynced.length > 0) {
+        await this.writeUnsynced();
+        const done = this.waiters.findIndex((w) => w.seq > this.syncedSeq);
+        for (const waiter of this.waiters.splice(0, done < 0 ? this.waiters.length : done))
+          waiter.resolve();
+      }
+    } catch (error) {
+      for (const waiter of this.waiters.splice(0)) waiter.reject(error as Error);
+    } finally {
+      this.writing = false;
+    }
+  }
+
   private async writeUnsynced(): Promise<void> {
     const text = this.unsynced;
     const maxSeq = this.unsyncedMaxSeq;
@@ -131,6 +155,7 @@ export class BatchJournal {
     if (!constants.O_DSYNC) await segment.handle.datasync();
     segment.bytes += Buffer.byteLength(text);
     segment.maxSeq = maxSeq;
+    this.syncedSeq = maxSeq;
   }
 }
 
