@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import { dbError, FakeBatchWriter, message } from '../../test/support/fake-batch-writer';
+import type { BatchJournal } from './batch.journal';
 import { BatchService } from './batch.service';
 import type { UserActivity } from './batch.types';
 
@@ -280,5 +281,34 @@ describe('BatchService', () => {
       lastFlushAt: expect.any(String),
       lastFlushDurationMs: expect.any(Number),
     });
+  });
+
+  it('falls back to the database when the journal cannot write, so updates still complete', async () => {
+    const writer = new FakeBatchWriter();
+    let diskFull = false;
+    const journal = {
+      open: () => Promise.resolve([]),
+      append: () => undefined,
+      sync: () =>
+        diskFull ? Promise.reject(new Error('ENOSPC: no space left on device')) : Promise.resolve(),
+      removeOrphans: () => Promise.resolve(),
+      release: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    } as unknown as BatchJournal;
+    const service = new BatchService(
+      { size: 3, flushIntervalMs: 1000, maxPending: 100, journalDir: 'unused' },
+      writer,
+      new Registry(),
+      journal,
+    );
+    ctx = { service, writer, registry: new Registry() };
+    await service.onModuleInit();
+    diskFull = true;
+    service.addMessage(message(1));
+    const durable = service.durable();
+    expect(await settledWithin(durable, 10)).toBe(false);
+    expect(await settledWithin(durable, 1000)).toBe(true);
+    await expect(durable).resolves.toBeUndefined();
+    expect([...writer.messages.keys()]).toEqual([1]);
   });
 });

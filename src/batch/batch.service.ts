@@ -25,6 +25,8 @@ const RETRY_BASE_MS = 100;
 const RETRY_MAX_MS = 5_000;
 // The bot's shutdown coordinator drains first with its own budget; this is only the safety net.
 const SHUTDOWN_SAFETY_NET_MS = 10_000;
+/** A failing journal fails every sync: log it at most once per this interval. */
+const JOURNAL_WARN_EVERY_MS = 30_000;
 
 /**
  * Write-behind buffers for messages and users: multi-row upserts on size or schedule, one
@@ -50,6 +52,7 @@ export class BatchService
   private readonly durableWaiters = new DurableWaiters();
   private notFullWaiters: (() => void)[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
+  private lastJournalWarnAt = -Infinity;
 
   constructor(
     @Inject(batchConfig.KEY) private readonly config: BatchConfig,
@@ -95,7 +98,14 @@ export class BatchService
    * (fsync'd, replayed at the next start) or, without one, committed to PostgreSQL.
    */
   durable(): Promise<void> {
-    return this.journal ? this.journal.sync() : this.flushed();
+    if (!this.journal) return this.flushed();
+    // A failed journal write (disk full, I/O error) must not leave the update unconfirmable: its
+    // offset would never move again and intake would stall. The rows are still buffered, so
+    // "durable" falls back to "committed to PostgreSQL".
+    return this.journal.sync().catch((error: Error) => {
+      this.warnJournalFailure(error);
+      return this.flushed();
+    });
   }
 
   /** Resolves once every row added before this call is committed (or dead-lettered): read-your-writes. */
@@ -298,6 +308,15 @@ export class BatchService
     if (this.notFullWaiters.length > 0 && !this.full) {
       for (const resolve of this.notFullWaiters.splice(0)) resolve();
     }
+  }
+
+  private warnJournalFailure(error: Error): void {
+    const now = Date.now();
+    if (now - this.lastJournalWarnAt < JOURNAL_WARN_EVERY_MS) return;
+    this.lastJournalWarnAt = now;
+    this.logger.error(
+      `journal write failed (${error.message}); updates are confirmed once their rows are in the database`,
+    );
   }
 
   private oldestPendingAgeMs(): number {
