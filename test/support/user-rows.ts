@@ -1,16 +1,7 @@
 import type { MessageRow, UserWrite } from '../../src/batch/batch.types';
 
 /** A user row with its final increment, as the upsert writes it. */
-export interface UserUpsertRow {
-  id: number;
-  username: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  languageCode: string | null;
-  firstSeenAt: Date;
-  lastSeenAt: Date;
-  increment: number;
-}
+export type UserUpsertRow = Omit<UserWrite, 'extra'> & { increment: number };
 
 /**
  * The reference semantics of PgBatchWriter's user upsert (see writeBatchSql), for the fake writer.
