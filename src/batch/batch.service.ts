@@ -8,6 +8,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import type { Registry } from 'prom-client';
+import { atMostEvery } from '../common/at-most-every';
 import { backoffDelay, sleep } from '../common/backoff';
 import { batchConfig, type BatchConfig } from '../config/app.config';
 import { describeDbError, isTransientDbError } from '../database/db-errors';
@@ -52,7 +53,7 @@ export class BatchService
   private readonly durableWaiters = new DurableWaiters();
   private notFullWaiters: (() => void)[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
-  private lastJournalWarnAt = -Infinity;
+  private readonly journalWarnGate = atMostEvery(JOURNAL_WARN_EVERY_MS);
 
   constructor(
     @Inject(batchConfig.KEY) private readonly config: BatchConfig,
@@ -103,7 +104,11 @@ export class BatchService
     // offset would never move again and intake would stall. The rows are still buffered, so
     // "durable" falls back to "committed to PostgreSQL".
     return this.journal.sync().catch((error: Error) => {
-      this.warnJournalFailure(error);
+      if (this.journalWarnGate()) {
+        this.logger.error(
+          `journal write failed (${error.message}); updates are confirmed once their rows are in the database`,
+        );
+      }
       return this.flushed();
     });
   }
@@ -308,15 +313,6 @@ export class BatchService
     if (this.notFullWaiters.length > 0 && !this.full) {
       for (const resolve of this.notFullWaiters.splice(0)) resolve();
     }
-  }
-
-  private warnJournalFailure(error: Error): void {
-    const now = Date.now();
-    if (now - this.lastJournalWarnAt < JOURNAL_WARN_EVERY_MS) return;
-    this.lastJournalWarnAt = now;
-    this.logger.error(
-      `journal write failed (${error.message}); updates are confirmed once their rows are in the database`,
-    );
   }
 
   private oldestPendingAgeMs(): number {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Registry } from 'prom-client';
 import type { Context, MiddlewareFn } from 'telegraf';
+import { atMostEvery } from '../common/at-most-every';
 import { withTimeout } from '../common/timeout';
 import {
   rateLimitConfig,
@@ -38,7 +39,7 @@ export class RateLimitService {
   private readonly metrics: RateLimitMetrics;
   private readonly admins: ReadonlySet<number>;
   private readonly windowMs: number;
-  private lastWarnAt = -Infinity;
+  private readonly warnGate = atMostEvery(WARN_EVERY_MS);
 
   constructor(
     @Inject(RATE_LIMIT_STORAGE) private readonly storage: ThrottlerStorage,
@@ -73,9 +74,7 @@ export class RateLimitService {
       return { allowed: false, retryAfterSec, notify: !notice.isBlocked };
     } catch (error) {
       this.metrics.storageErrors.inc();
-      const now = Date.now();
-      if (now - this.lastWarnAt >= WARN_EVERY_MS) {
-        this.lastWarnAt = now;
+      if (this.warnGate()) {
         this.logger.warn(
           `rate-limit storage failed, letting updates through: ${(error as Error).message}`,
         );

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
+import { atMostEvery } from '../common/at-most-every';
 import type { RateLimitConfig } from '../config/app.config';
 import { MemoryRateLimitStorage } from './memory-rate-limit.storage';
 
@@ -25,10 +26,9 @@ export async function createRateLimitStorage(config: RateLimitConfig): Promise<T
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
   });
-  let lastLog = -Infinity;
+  const logGate = atMostEvery(ERROR_LOG_EVERY_MS);
   storage.redis.on('error', (error: Error) => {
-    if (Date.now() - lastLog < ERROR_LOG_EVERY_MS) return;
-    lastLog = Date.now();
+    if (!logGate()) return;
     logger.warn(`redis unavailable, rate limit fails open: ${error.message}`);
   });
   return storage;
