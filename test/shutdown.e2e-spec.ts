@@ -107,4 +107,54 @@ describe('shutdown and crash', () => {
       await t.close();
     }
   });
+
+  it('runs updates confirmed but never started at a SIGKILL at the next start', async () => {
+    const slowUser = 40_000;
+    const otherUser = 40_001;
+    const app = spawnApp(appEnv(api, db));
+    try {
+      await api.waitFor(() => api.polls.length > 0 && api.unconfirmed === 0, 30_000, 'polling');
+      // The first reply to this chat hangs, so the chat's second message waits behind it (one
+      // chat's updates run in order) and never starts; the other chat's goes through.
+      api.stalledChats.add(slowUser);
+      api.push(textMessage(slowUser, 'stuck'));
+      api.push(textMessage(slowUser, 'queued'));
+      api.push(textMessage(otherUser, 'fine'));
+      await api.waitFor(
+        () => api.stalled === 1 && api.repliesTo(otherUser).length === 1,
+        30_000,
+        'one reply hanging, one sent',
+      );
+      // Journaled on receipt, so confirmed although neither of the chat's updates finished.
+      await api.waitFor(() => api.unconfirmed === 0, 15_000, 'offset confirmed');
+    } finally {
+      app.child.kill('SIGKILL');
+      await app.exited;
+      api.stalledChats.delete(slowUser);
+    }
+    expect(api.repliesTo(slowUser)).toEqual([]);
+    const t = await startBotApp({}, { api, db });
+    try {
+      // Telegram will not send it again: only the journal brings it back. The hanging update had
+      // stored its message already, so it counts as handled (as for a re-sent stored update).
+      await api.waitFor(
+        () => api.repliesTo(slowUser).length === 1,
+        15_000,
+        'the queued update run',
+      );
+      const texts = async () =>
+        (
+          await t.query('SELECT text FROM messages WHERE user_id IN ($1, $2) ORDER BY update_id', [
+            slowUser,
+            otherUser,
+          ])
+        ).map((r: { text: string }) => r.text);
+      for (let i = 0; i < 100 && (await texts()).length < 3; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      await expect(texts()).resolves.toEqual(['stuck', 'queued', 'fine']);
+      expect(api.repliesTo(otherUser)).toHaveLength(1);
+    } finally {
+      await t.close();
+    }
+  });
 });

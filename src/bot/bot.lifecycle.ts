@@ -13,12 +13,14 @@ import { telegramConfig, type TelegramConfig } from '../config/app.config';
 import { BotStatusService } from './bot-status.service';
 import { UpdateDispatcher } from './dispatch/update-dispatcher';
 import { BotTokenRejectedError, PollingUpdateSource } from './intake/polling.update-source';
+import { UpdateIntake } from './intake/update-intake';
 import { WebhookRegistrar } from './intake/webhook.registrar';
 import { BOT_TELEGRAM } from './transport/telegram-transport';
 
 /**
  * Starts the intake once the app (database included) is up, and drains in order on SIGTERM:
- * readiness off, long poll aborted, handlers finished, write buffers flushed, offset confirmed.
+ * readiness off, long poll aborted, handlers finished, write buffers flushed, offset confirmed,
+ * intake journal closed.
  * Draining happens in beforeApplicationShutdown because TypeORM closes the DataSource in
  * onApplicationShutdown.
  */
@@ -34,6 +36,7 @@ export class BotLifecycle
     private readonly polling: PollingUpdateSource,
     private readonly webhook: WebhookRegistrar,
     private readonly dispatcher: UpdateDispatcher,
+    private readonly intake: UpdateIntake,
     private readonly batch: BatchService,
     private readonly status: BotStatusService,
     @Inject(BOT_TELEGRAM) private readonly telegram: Telegram,
@@ -72,7 +75,7 @@ export class BotLifecycle
       await this.bot.telegram
         .deleteWebhook({ drop_pending_updates: false })
         .catch((error: Error) => this.logger.warn(`deleteWebhook failed: ${error.message}`));
-      this.polling.start();
+      await this.polling.start();
       this.logger.log(
         `Polling @${this.bot.botInfo?.username ?? '?'} (timeout ${this.config.pollingTimeoutSec} s, limit ${this.config.pollingLimit}, concurrency ${this.config.dispatchConcurrency})`,
       );
@@ -96,6 +99,7 @@ export class BotLifecycle
       this.logger.error(`${unwritten} buffered row(s) could not be written before shutdown`);
     // Confirms only finished updates: durable in the journal or the database.
     if (this.config.mode === 'polling') await this.polling.confirmOffset();
+    await this.intake.closeJournal();
     this.logger.log('Drained');
   }
 }

@@ -7,7 +7,12 @@ import {
 } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TelegrafModule } from 'nestjs-telegraf';
-import { telegramConfig, type TelegramConfig } from '../config/app.config';
+import {
+  batchConfig,
+  telegramConfig,
+  type BatchConfig,
+  type TelegramConfig,
+} from '../config/app.config';
 import { MessagesModule } from '../messages/messages.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { UsersModule } from '../users/users.module';
@@ -19,6 +24,7 @@ import { BotMetrics } from './bot.metrics';
 import { UpdateDeduplicator } from './dispatch/update-deduplicator';
 import { MiddlewareChain } from './dispatch/middleware-chain';
 import { UpdateDispatcher } from './dispatch/update-dispatcher';
+import { IntakeJournal } from './intake/intake-journal';
 import { PollingUpdateSource } from './intake/polling.update-source';
 import { UpdateIntake } from './intake/update-intake';
 import { WebhookMiddleware, webhookPath } from './intake/webhook.middleware';
@@ -61,6 +67,15 @@ import { StartUpdate } from './updates/start.update';
     MiddlewareChain,
     UpdateDispatcher,
     UpdateIntake,
+    {
+      // Polling only: a webhook update is answered once accepted, Telegram keeps no offset for it.
+      provide: IntakeJournal,
+      inject: [telegramConfig.KEY, batchConfig.KEY],
+      useFactory: (telegram: TelegramConfig, batch: BatchConfig) =>
+        telegram.mode === 'polling' && batch.journalDir
+          ? new IntakeJournal(batch.journalDir)
+          : null,
+    },
     PollingUpdateSource,
     WebhookRegistrar,
     BotLifecycle,

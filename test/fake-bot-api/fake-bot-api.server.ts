@@ -44,6 +44,9 @@ export class FakeBotApi extends EventEmitter {
   latencyMs = 0;
   /** Extra latency for calls addressed to one chat, to make one chat slow. */
   readonly chatLatencyMs = new Map<number, number>();
+  /** Calls addressed to these chats are never answered nor recorded, only counted in `stalled`. */
+  readonly stalledChats = new Set<number>();
+  stalled = 0;
   floodLimits: { globalPerSecond: number; chatPerSecond: number } | null = null;
   readonly blockedChats = new Set<number>();
   allowedUpdates: string[] = [];
@@ -162,6 +165,10 @@ export class FakeBotApi extends EventEmitter {
       return send(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
     const payload = parsePayload(body, req.headers['content-type']);
     if (this.latencyMs > 0 && method !== 'getUpdates') await delay(this.latencyMs);
+    if (this.stalledChats.has(Number(payload.chat_id))) {
+      this.stalled++;
+      return;
+    }
     const chatDelay = this.chatLatencyMs.get(Number(payload.chat_id));
     if (chatDelay) await delay(chatDelay);
 

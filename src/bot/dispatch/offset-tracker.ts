@@ -19,6 +19,11 @@ export class OffsetTracker {
     return min === Infinity ? this.highest + 1 : min;
   }
 
+  /** The offset past every update seen, finished or not (0 before any): for journaled intake. */
+  get next(): number {
+    return this.highest + 1;
+  }
+
   get pending(): number {
     return this.unfinished.size;
   }

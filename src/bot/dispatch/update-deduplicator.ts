@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Update } from 'telegraf/types';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
+import { BatchService } from '../../batch/batch.service';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
 import { withDbRetry } from '../../database/db-retry';
 import { InjectRedis } from '../../redis/redis.module';
@@ -15,7 +16,7 @@ const CLAIM_TTL_SEC = 24 * 60 * 60;
 /**
  * Drops updates already processed: recently finished ones (bounded in-memory set) and, for the
  * first intake after a start, ones already stored by an earlier process (a crash after the write
- * but before the offset was confirmed). In webhook mode with Redis, replicas claim each update_id
+ * but before the offset was confirmed), in the database or in the batch journal it left. In webhook mode with Redis, replicas claim each update_id
  * atomically (SET NX), so a re-sent update lands on one replica only. The unique `update_id` in
  * `messages` is the final guard.
  */
@@ -30,6 +31,7 @@ export class UpdateDeduplicator {
     @InjectRedis() private readonly redis: Redis | null,
     @Inject(telegramConfig.KEY) private readonly config: TelegramConfig,
     private readonly metrics: BotMetrics,
+    private readonly batch: BatchService,
   ) {}
 
   /** Returns the updates not seen before; `inFlight` tells which ids are being processed now. */
@@ -50,6 +52,8 @@ export class UpdateDeduplicator {
     if (this.checkedStorage) return unseen;
     this.checkedStorage = true;
     const stored = await this.storedIds(unseen.map((u) => u.update_id));
+    for (const u of unseen)
+      if (this.batch.recoveredUpdateIds.has(u.update_id)) stored.add(u.update_id);
     for (const id of stored) this.markDone(id);
     if (stored.size) this.metrics.duplicates.inc({ reason: 'stored' }, stored.size);
     return unseen.filter((u) => !stored.has(u.update_id));

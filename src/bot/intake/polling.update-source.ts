@@ -27,8 +27,8 @@ export class BotTokenRejectedError extends Error {
 /**
  * Our own long-poll loop instead of Telegraf's launch(), which hard-codes a 50 s poll and a 500 s
  * HTTP timeout, never sends `limit`, and waits for the slowest handler before polling again.
- * Here the next poll starts as soon as the dispatcher has room, and the offset confirms only
- * finished updates.
+ * Here the next poll starts as soon as the dispatcher has room and the page just received is
+ * journaled (see IntakeJournal); without the journal, the offset confirms only finished updates.
  */
 @Injectable()
 export class PollingUpdateSource {
@@ -44,7 +44,9 @@ export class PollingUpdateSource {
     private readonly metrics: BotMetrics,
   ) {}
 
-  start(): void {
+  /** Replays what a crashed predecessor left in the intake journal, then starts polling. */
+  async start(): Promise<void> {
+    await this.intake.replayJournal();
     this.abort = new AbortController();
     this.loop = this.run(this.abort.signal);
   }
@@ -59,7 +61,7 @@ export class PollingUpdateSource {
   async confirmOffset(): Promise<void> {
     // Updates whose rows were just flushed finish a few microtasks later.
     await withTimeout(this.intake.tracker.whenIdle(), 1000, 'offset settle').catch(() => undefined);
-    const offset = this.intake.tracker.offset;
+    const offset = this.intake.confirmableOffset;
     if (offset === 0) return;
     await this.bot.telegram
       .callApi(
@@ -79,20 +81,16 @@ export class PollingUpdateSource {
     this.status.intakeRunning = true;
     while (!signal.aborted) {
       await this.intake.whenRoom(signal);
-      // Telegram answers from the oldest unfinished update, at once if there is one. After a short
-      // page (no backlog) let the updates in flight finish first (a few ms; a slow handler holds
-      // intake back for SHORT_PAGE_LINGER_MS at most), so the next poll is a real long poll rather
-      // than a re-fetch of updates in flight. With a backlog, poll once half a page of new updates
-      // can come.
-      if (shortPage) await this.intake.tracker.whenIdle(signal, SHORT_PAGE_LINGER_MS);
-      await this.intake.tracker.whenRoom(pollingLimit, Math.ceil(pollingLimit / 2), signal);
+      if (!this.intake.confirmsOnReceipt) await this.whenWindowHasRoom(shortPage, signal);
       if (signal.aborted) break;
       try {
-        const updates = await this.poll(this.intake.tracker.offset, signal);
+        const updates = await this.poll(this.intake.confirmableOffset, signal);
         this.metrics.polls.inc();
         this.metrics.lastPoll.setToCurrentTime();
         if (updates.length === 0) this.metrics.emptyPolls.inc();
         await this.intake.accept(updates);
+        // The next poll confirms this page: it must be on disk first.
+        await this.intake.journaled();
         shortPage = updates.length < pollingLimit;
         failures = 0;
         this.markHealthy();
@@ -108,6 +106,19 @@ export class PollingUpdateSource {
       }
     }
     this.status.intakeRunning = false;
+  }
+
+  /**
+   * Without the journal, Telegram answers from the oldest unfinished update, at once if there is
+   * one. After a short page (no backlog) let the updates in flight finish first (a few ms; a slow
+   * handler holds intake back for SHORT_PAGE_LINGER_MS at most), so the next poll is a real long
+   * poll rather than a re-fetch of updates in flight. With a backlog, poll once half a page of new
+   * updates can come.
+   */
+  private async whenWindowHasRoom(shortPage: boolean, signal: AbortSignal): Promise<void> {
+    const { pollingLimit } = this.config;
+    if (shortPage) await this.intake.tracker.whenIdle(signal, SHORT_PAGE_LINGER_MS);
+    await this.intake.tracker.whenRoom(pollingLimit, Math.ceil(pollingLimit / 2), signal);
   }
 
   private async poll(offset: number, signal: AbortSignal): Promise<Update[]> {

@@ -1,26 +1,85 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Update } from 'telegraf/types';
 import { BatchService } from '../../batch/batch.service';
 import { BotMetrics } from '../bot.metrics';
 import { OffsetTracker } from '../dispatch/offset-tracker';
 import { UpdateDeduplicator } from '../dispatch/update-deduplicator';
 import { UpdateDispatcher } from '../dispatch/update-dispatcher';
+import { IntakeJournal } from './intake-journal';
 
 /**
  * The one path every update takes, from polling or webhook: de-duplication, dispatch, and
- * completion only once what the handler wrote is durable, which is when its offset may be confirmed.
+ * completion only once what the handler wrote is durable. With the intake journal (polling), an
+ * update's offset may be confirmed once it is journaled; without, once it is complete.
  */
 @Injectable()
 export class UpdateIntake {
   private readonly logger = new Logger(UpdateIntake.name);
   readonly tracker = new OffsetTracker();
+  /** False without a journal, and after a journal write failed (for the rest of this run). */
+  private journaling: boolean;
 
   constructor(
     private readonly dedup: UpdateDeduplicator,
     private readonly dispatcher: UpdateDispatcher,
     private readonly batch: BatchService,
     private readonly metrics: BotMetrics,
-  ) {}
+    // Absent in webhook mode and with BATCH_JOURNAL=false.
+    @Optional() @Inject(IntakeJournal) private readonly journal: IntakeJournal | null = null,
+  ) {
+    this.journaling = journal !== null;
+  }
+
+  /** Updates received and journaled may be confirmed before they finish. */
+  get confirmsOnReceipt(): boolean {
+    return this.journaling;
+  }
+
+  /** The offset the next getUpdates may confirm: past every journaled update, or below the oldest unfinished. */
+  get confirmableOffset(): number {
+    return this.journaling ? this.tracker.next : this.tracker.offset;
+  }
+
+  /**
+   * Opens the intake journal and runs again what a crashed predecessor received but did not
+   * finish. Call before the first poll.
+   */
+  async replayJournal(): Promise<void> {
+    if (!this.journal) return;
+    const { unfinished, highestId } = await this.journal.open();
+    // Every update the predecessor journaled is either finished or replayed here.
+    if (highestId >= 0) this.tracker.skip(highestId);
+    if (unfinished.length) {
+      this.logger.warn(`Replaying ${unfinished.length} update(s) an earlier run did not finish`);
+      await this.accept(unfinished);
+    }
+    if (await this.journaled()) await this.journal.removeOrphans();
+  }
+
+  /**
+   * Waits until the updates accepted so far are journaled. False when they are not (no journal,
+   * or a write failed): then only finished updates may be confirmed, from now on.
+   */
+  async journaled(): Promise<boolean> {
+    if (!this.journaling) return false;
+    try {
+      await this.journal!.sync();
+      return true;
+    } catch (error) {
+      this.journaling = false;
+      this.logger.error(
+        `intake journal write failed (${(error as Error).message}); confirming only finished updates from now on`,
+      );
+      return false;
+    }
+  }
+
+  /** After the drain: the journal keeps its file for the next start only if updates are unfinished. */
+  async closeJournal(): Promise<void> {
+    await this.journal
+      ?.close()
+      .catch((error: Error) => this.logger.warn(`intake journal close failed: ${error.message}`));
+  }
 
   /** Accepts a batch of updates; returns how many were new. Processing continues in the background. */
   async accept(updates: Update[]): Promise<number> {
@@ -28,6 +87,7 @@ export class UpdateIntake {
     const fresh = await this.dedup.fresh(updates, (id) => this.tracker.isUnfinished(id));
     const freshIds = new Set(fresh.map((u) => u.update_id));
     for (const u of updates) if (!freshIds.has(u.update_id)) this.tracker.skip(u.update_id);
+    if (this.journaling) this.journal!.append(fresh);
     for (const update of fresh) {
       this.tracker.accept(update.update_id);
       this.process(update).catch((error: unknown) =>
@@ -50,5 +110,6 @@ export class UpdateIntake {
     await this.batch.durable();
     this.dedup.markDone(update.update_id);
     this.tracker.finish(update.update_id);
+    if (this.journaling) this.journal!.finish(update.update_id);
   }
 }

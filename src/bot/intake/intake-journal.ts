@@ -1,0 +1,109 @@
+import { Logger } from '@nestjs/common';
+import type { Update } from 'telegraf/types';
+import { AppendJournal, type JournalCodec } from '../../journal/append-journal';
+
+/** One journal line: a page of updates as received, or the ids of updates finished since. */
+type IntakeRecord = { updates: Update[] } | { done: number[] };
+
+const codec: JournalCodec<IntakeRecord> = {
+  encode: (record) => JSON.stringify(record),
+  decode: (line) => JSON.parse(line) as IntakeRecord,
+};
+
+/** Once the current file holds this much, it is emptied (or left for deletion) when nothing in it is pending. */
+const RELEASE_BYTES = 1024 * 1024;
+
+/**
+ * Polled updates, fsync'd on receipt, so that their offset can be confirmed to Telegram with the
+ * next poll instead of once they finish. Confirming only finished updates (without a journal)
+ * keeps at most one page of updates in play past the oldest unfinished one, holds the next long
+ * poll back until the updates in flight finish, and re-fetches those still running.
+ *
+ * Updates still unfinished when a process dies are run again by the next start; finished ones are
+ * marked by `done` lines, written with the next page. An update finished but not yet marked is
+ * run again too, and de-duplication drops it if it stored a message (as when Telegram re-sends an
+ * unconfirmed update).
+ */
+export class IntakeJournal {
+  private readonly logger = new Logger(IntakeJournal.name);
+  private readonly log: AppendJournal<IntakeRecord>;
+  /** Unfinished updates → sequence number of their line; a Map keeps journal order, oldest first. */
+  private readonly pending = new Map<number, number>();
+  private done: number[] = [];
+  private seq = 0;
+
+  constructor(dir: string) {
+    this.log = new AppendJournal(dir, 'intake', codec);
+  }
+
+  /**
+   * Opens this process's file. Returns the updates crashed predecessors received but did not
+   * finish, oldest first, and the highest update_id they received (-1 if none).
+   */
+  async open(): Promise<{ unfinished: Update[]; highestId: number }> {
+    const records = await this.log.open();
+    const done = new Set<number>();
+    for (const record of records) if ('done' in record) record.done.forEach((id) => done.add(id));
+    const unfinished = new Map<number, Update>();
+    let highestId = -1;
+    for (const record of records) {
+      if (!('updates' in record)) continue;
+      for (const update of record.updates) {
+        highestId = Math.max(highestId, update.update_id);
+        if (!done.has(update.update_id)) unfinished.set(update.update_id, update);
+      }
+    }
+    return {
+      unfinished: [...unfinished.values()].sort((a, b) => a.update_id - b.update_id),
+      highestId,
+    };
+  }
+
+  /** Deletes the predecessors' files, once their unfinished updates are journaled again here. */
+  removeOrphans(): Promise<void> {
+    return this.log.removeOrphans();
+  }
+
+  /** Adds a page of updates; sync() writes it. */
+  append(updates: Update[]): void {
+    if (updates.length === 0) return;
+    const seq = ++this.seq;
+    this.log.append({ updates }, seq);
+    for (const update of updates) this.pending.set(update.update_id, seq);
+  }
+
+  finish(updateId: number): void {
+    if (this.pending.delete(updateId)) this.done.push(updateId);
+  }
+
+  /** Updates received and not finished. */
+  get unfinished(): number {
+    return this.pending.size;
+  }
+
+  /** Resolves once every page appended so far is on disk (finished updates are marked on the way). */
+  async sync(): Promise<void> {
+    this.appendDone();
+    await this.log.sync();
+    if (this.log.currentBytes >= RELEASE_BYTES) {
+      const oldest = this.pending.values().next();
+      await this.log
+        .release(oldest.done ? Infinity : oldest.value, this.pending.size === 0)
+        .catch((error: Error) =>
+          this.logger.warn(`intake journal cleanup failed: ${error.message}`),
+        );
+    }
+  }
+
+  /** Closes the journal; its files stay for the next start only if updates are unfinished. */
+  async close(): Promise<void> {
+    this.appendDone();
+    await this.log.close(this.pending.size === 0);
+  }
+
+  private appendDone(): void {
+    if (this.done.length === 0) return;
+    this.log.append({ done: this.done }, ++this.seq);
+    this.done = [];
+  }
+}
