@@ -33,6 +33,8 @@ export class UpdateDispatcher {
   private runningChats = 0;
   private queued = 0;
   private roomWaiters: (() => void)[] = [];
+  /** The least room a parked whenRoom() caller waits for. */
+  private roomWanted = Infinity;
   private idleWaiters: (() => void)[] = [];
   private botInfo?: Promise<UserFromGetMe>;
   private readonly deadlines: DeadlinePool;
@@ -47,16 +49,12 @@ export class UpdateDispatcher {
     private readonly chain: MiddlewareChain,
   ) {
     this.concurrency = config.dispatchConcurrency;
-    this.capacity = Math.max(config.dispatchConcurrency * 4, config.pollingLimit * 2);
+    this.capacity = Math.max(config.dispatchConcurrency * 2, config.pollingLimit * 2);
     this.deadlines = new DeadlinePool(config.updateTimeoutMs);
   }
 
   get size(): number {
     return this.queued;
-  }
-
-  get hasRoom(): boolean {
-    return this.queued < this.capacity;
   }
 
   /** Resolves when the update has been handled, failed or timed out; never rejects. */
@@ -73,9 +71,12 @@ export class UpdateDispatcher {
     });
   }
 
-  whenRoom(signal?: AbortSignal): Promise<void> {
-    if (this.hasRoom) return Promise.resolve();
-    return abortableWait(this.roomWaiters, signal);
+  /** Resolves once `count` more updates fit under the capacity, or `signal` aborts. */
+  async whenRoom(signal?: AbortSignal, count = 1): Promise<void> {
+    while (this.queued + count > this.capacity && !signal?.aborted) {
+      this.roomWanted = Math.min(this.roomWanted, count);
+      await abortableWait(this.roomWaiters, signal);
+    }
   }
 
   /** Resolves when every dispatched update is done, or after `timeoutMs`. Returns how many are left. */
@@ -148,9 +149,10 @@ export class UpdateDispatcher {
   }
 
   private notify(): void {
-    if (this.hasRoom && this.roomWaiters.length) {
+    if (this.roomWaiters.length && this.queued + this.roomWanted <= this.capacity) {
       const waiters = this.roomWaiters;
       this.roomWaiters = [];
+      this.roomWanted = Infinity;
       waiters.forEach((wake) => wake());
     }
     if (this.queued === 0 && this.idleWaiters.length) {

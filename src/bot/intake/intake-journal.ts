@@ -14,10 +14,10 @@ const codec: JournalCodec<IntakeRecord> = {
 const RELEASE_BYTES = 1024 * 1024;
 
 /**
- * Polled updates, fsync'd on receipt, so that their offset can be confirmed to Telegram with the
- * next poll instead of once they finish. Confirming only finished updates (without a journal)
- * keeps at most one page of updates in play past the oldest unfinished one, holds the next long
- * poll back until the updates in flight finish, and re-fetches those still running.
+ * Polled updates still running when the next poll is due, fsync'd before that poll confirms their
+ * offset to Telegram. Confirming only finished updates (without a journal) keeps at most one page
+ * of updates in play past the oldest unfinished one, lets one slow update stall intake, and
+ * re-fetches the updates still running with every poll.
  *
  * Updates still unfinished when a process dies are run again by the next start; finished ones are
  * marked by `done` lines, written with the next page. An update finished but not yet marked is

@@ -18,6 +18,8 @@ export class UpdateIntake {
   readonly tracker = new OffsetTracker();
   /** False without a journal, and after a journal write failed (for the rest of this run). */
   private journaling: boolean;
+  /** Accepted, unfinished and not journaled yet: most updates finish before they need to be. */
+  private readonly unjournaled = new Map<number, Update>();
 
   constructor(
     private readonly dedup: UpdateDeduplicator,
@@ -57,11 +59,16 @@ export class UpdateIntake {
   }
 
   /**
-   * Waits until the updates accepted so far are journaled. False when they are not (no journal,
-   * or a write failed): then only finished updates may be confirmed, from now on.
+   * Journals the updates accepted and still unfinished, and waits until they are on disk. False
+   * when they are not (no journal, or a write failed): then only finished updates may be
+   * confirmed, from now on.
    */
   async journaled(): Promise<boolean> {
     if (!this.journaling) return false;
+    if (this.unjournaled.size > 0) {
+      this.journal!.append([...this.unjournaled.values()]);
+      this.unjournaled.clear();
+    }
     try {
       await this.journal!.sync();
       return true;
@@ -87,7 +94,7 @@ export class UpdateIntake {
     const fresh = await this.dedup.fresh(updates, (id) => this.tracker.isUnfinished(id));
     const freshIds = new Set(fresh.map((u) => u.update_id));
     for (const u of updates) if (!freshIds.has(u.update_id)) this.tracker.skip(u.update_id);
-    if (this.journaling) this.journal!.append(fresh);
+    if (this.journaling) for (const u of fresh) this.unjournaled.set(u.update_id, u);
     for (const update of fresh) {
       this.tracker.accept(update.update_id);
       this.process(update).catch((error: unknown) =>
@@ -99,9 +106,9 @@ export class UpdateIntake {
     return fresh.length;
   }
 
-  /** Room for more updates: dispatcher and write buffers both below their bounds. */
-  async whenRoom(signal?: AbortSignal): Promise<void> {
-    await this.dispatcher.whenRoom(signal);
+  /** Room for `count` more updates in the dispatcher, and write buffers below their bound. */
+  async whenRoom(signal?: AbortSignal, count = 1): Promise<void> {
+    await this.dispatcher.whenRoom(signal, count);
     if (this.batch.full && !signal?.aborted) await this.batch.whenNotFull();
   }
 
@@ -110,6 +117,7 @@ export class UpdateIntake {
     await this.batch.durable();
     this.dedup.markDone(update.update_id);
     this.tracker.finish(update.update_id);
-    if (this.journaling) this.journal!.finish(update.update_id);
+    if (this.journaling && !this.unjournaled.delete(update.update_id))
+      this.journal!.finish(update.update_id);
   }
 }
