@@ -108,6 +108,36 @@ describe('shutdown and crash', () => {
     }
   });
 
+  it('leaves updates not started by the SIGTERM drain deadline to the next start', async () => {
+    const slowUser = 50_000;
+    const app = spawnApp({ ...appEnv(api, db), SHUTDOWN_TIMEOUT_MS: '2000' });
+    try {
+      await api.waitFor(() => api.polls.length > 0 && api.unconfirmed === 0, 30_000, 'polling');
+      const stalledBefore = api.stalled;
+      api.stalledChats.add(slowUser);
+      api.push(textMessage(slowUser, 'stuck'));
+      api.push(textMessage(slowUser, 'queued'));
+      await api.waitFor(() => api.stalled === stalledBefore + 1, 30_000, 'one reply hanging');
+      app.child.kill('SIGTERM');
+      await expect(app.exited).resolves.toBe(0);
+    } finally {
+      app.child.kill('SIGKILL');
+      api.stalledChats.delete(slowUser);
+    }
+    // Confirmed at shutdown: journaled, so Telegram need not send them again.
+    expect(api.unconfirmed).toBe(0);
+    const t = await startBotApp({}, { api, db });
+    try {
+      await api.waitFor(
+        () => api.repliesTo(slowUser).length === 1,
+        15_000,
+        'the queued update run',
+      );
+    } finally {
+      await t.close();
+    }
+  });
+
   it('runs updates confirmed but never started at a SIGKILL at the next start', async () => {
     const slowUser = 40_000;
     const otherUser = 40_001;
@@ -116,12 +146,13 @@ describe('shutdown and crash', () => {
       await api.waitFor(() => api.polls.length > 0 && api.unconfirmed === 0, 30_000, 'polling');
       // The first reply to this chat hangs, so the chat's second message waits behind it (one
       // chat's updates run in order) and never starts; the other chat's goes through.
+      const stalledBefore = api.stalled;
       api.stalledChats.add(slowUser);
       api.push(textMessage(slowUser, 'stuck'));
       api.push(textMessage(slowUser, 'queued'));
       api.push(textMessage(otherUser, 'fine'));
       await api.waitFor(
-        () => api.stalled === 1 && api.repliesTo(otherUser).length === 1,
+        () => api.stalled === stalledBefore + 1 && api.repliesTo(otherUser).length === 1,
         30_000,
         'one reply hanging, one sent',
       );

@@ -92,7 +92,7 @@ export class BotLifecycle
     const left = await this.dispatcher.drain(Math.max(0, deadline - Date.now() - 2000));
     if (left)
       this.logger.warn(
-        `${left} update(s) still running at the drain deadline; they stay unconfirmed`,
+        `${left} update(s) unfinished at the drain deadline; those not started yet stay so, for the next start`,
       );
     const { unwritten } = await this.batch.drain(Math.max(500, deadline - Date.now()));
     if (unwritten)

@@ -32,6 +32,8 @@ export class UpdateDispatcher {
   private readonly waitingChats: string[] = [];
   private runningChats = 0;
   private queued = 0;
+  /** Set when a drain ran out of time: no further update starts. */
+  private stopped = false;
   private roomWaiters: (() => void)[] = [];
   /** The least room a parked whenRoom() caller waits for. */
   private roomWanted = Infinity;
@@ -66,7 +68,7 @@ export class UpdateDispatcher {
       const queue = this.queues.get(key);
       if (queue) return queue.push({ update, done });
       this.queues.set(key, [{ update, done }]);
-      if (this.runningChats < this.concurrency) this.runChat(key);
+      if (this.runningChats < this.concurrency && !this.stopped) this.runChat(key);
       else this.waitingChats.push(key);
     });
   }
@@ -79,12 +81,17 @@ export class UpdateDispatcher {
     }
   }
 
-  /** Resolves when every dispatched update is done, or after `timeoutMs`. Returns how many are left. */
+  /**
+   * Resolves when every dispatched update is done, or after `timeoutMs`. Returns how many are left.
+   * Updates not started by then are never started: halfway through shutdown a handler would meet
+   * closed clients, and its update is better left unfinished, for the next start to run whole.
+   */
   async drain(timeoutMs: number): Promise<number> {
     if (this.queued > 0) {
       const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       await withTimeout(idle, timeoutMs, 'dispatcher drain').catch(() => undefined);
     }
+    if (this.queued > 0) this.stopped = true;
     return this.queued;
   }
 
@@ -95,7 +102,7 @@ export class UpdateDispatcher {
 
   private async processChat(key: string): Promise<void> {
     const queue = this.queues.get(key)!;
-    while (queue.length > 0) {
+    while (queue.length > 0 && !this.stopped) {
       const job = queue[0];
       await this.handle(job.update);
       queue.shift();
@@ -106,7 +113,7 @@ export class UpdateDispatcher {
     }
     this.queues.delete(key);
     this.runningChats--;
-    const next = this.waitingChats.shift();
+    const next = this.stopped ? undefined : this.waitingChats.shift();
     if (next !== undefined) this.runChat(next);
   }
 

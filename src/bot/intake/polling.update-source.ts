@@ -32,7 +32,7 @@ export class BotTokenRejectedError extends Error {
 /**
  * Our own long-poll loop instead of Telegraf's launch(), which hard-codes a 50 s poll and a 500 s
  * HTTP timeout, never sends `limit`, and waits for the slowest handler before polling again.
- * Here the next poll starts as soon as the dispatcher has room and the page just received is
+ * Here the next poll starts as soon as the dispatcher has room and the updates still running are
  * journaled (see IntakeJournal); without the journal, the offset confirms only finished updates.
  */
 @Injectable()
@@ -62,10 +62,12 @@ export class PollingUpdateSource {
     await this.loop;
   }
 
-  /** Confirms finished updates to Telegram (a final short poll with the current offset). */
+  /** Confirms finished and journaled updates to Telegram (a final short poll with the current offset). */
   async confirmOffset(): Promise<void> {
     // Updates whose rows were just flushed finish a few microtasks later.
     await withTimeout(this.intake.tracker.whenIdle(), 1000, 'offset settle').catch(() => undefined);
+    // Those still running (past the drain deadline) are journaled, for the next start to run again.
+    await this.intake.journaled();
     const offset = this.intake.confirmableOffset;
     if (offset === 0) return;
     await this.bot.telegram

@@ -37,9 +37,15 @@ export class UpdateIntake {
     return this.journaling;
   }
 
-  /** The offset the next getUpdates may confirm: past every journaled update, or below the oldest unfinished. */
+  /**
+   * The offset the next getUpdates may confirm: below the oldest update neither finished nor
+   * journaled (past every update received, once journaled() has run).
+   */
   get confirmableOffset(): number {
-    return this.journaling ? this.tracker.next : this.tracker.offset;
+    if (!this.journaling) return this.tracker.offset;
+    let oldest = this.tracker.next;
+    for (const id of this.unjournaled.keys()) if (id < oldest) oldest = id;
+    return oldest;
   }
 
   /**
@@ -74,6 +80,7 @@ export class UpdateIntake {
       return true;
     } catch (error) {
       this.journaling = false;
+      this.unjournaled.clear();
       this.logger.error(
         `intake journal write failed (${(error as Error).message}); confirming only finished updates from now on`,
       );
