@@ -97,7 +97,7 @@ export class BotLifecycle
     const { unwritten } = await this.batch.drain(Math.max(500, deadline - Date.now()));
     if (unwritten)
       this.logger.error(`${unwritten} buffered row(s) could not be written before shutdown`);
-    // Confirms only finished updates: durable in the journal or the database.
+    // Confirms finished updates, and those left unfinished once they are in the intake journal.
     if (this.config.mode === 'polling') await this.polling.confirmOffset();
     await this.intake.closeJournal();
     this.logger.log('Drained');

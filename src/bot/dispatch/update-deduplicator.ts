@@ -16,9 +16,9 @@ const CLAIM_TTL_SEC = 24 * 60 * 60;
 /**
  * Drops updates already processed: recently finished ones (bounded in-memory set) and, for the
  * first intake after a start, ones already stored by an earlier process (a crash after the write
- * but before the offset was confirmed), in the database or in the batch journal it left. In webhook mode with Redis, replicas claim each update_id
- * atomically (SET NX), so a re-sent update lands on one replica only. The unique `update_id` in
- * `messages` is the final guard.
+ * but before the offset was confirmed), in the database or in the batch journal it left. In
+ * webhook mode with Redis, replicas claim each update_id atomically (SET NX), so a re-sent update
+ * lands on one replica only. The unique `update_id` in `messages` is the final guard.
  */
 @Injectable()
 export class UpdateDeduplicator {

@@ -10,7 +10,7 @@ const codec: JournalCodec<IntakeRecord> = {
   decode: (line) => JSON.parse(line) as IntakeRecord,
 };
 
-/** Once the current file holds this much, it is emptied (or left for deletion) when nothing in it is pending. */
+/** Past this size, the current file is emptied when nothing is pending (closed files go once done). */
 const RELEASE_BYTES = 1024 * 1024;
 
 /**
@@ -20,7 +20,7 @@ const RELEASE_BYTES = 1024 * 1024;
  * re-fetches the updates still running with every poll.
  *
  * Updates still unfinished when a process dies are run again by the next start; finished ones are
- * marked by `done` lines, written with the next page. An update finished but not yet marked is
+ * marked by `done` lines, written with the next sync. An update finished but not yet marked is
  * run again too, and de-duplication drops it if it stored a message (as when Telegram re-sends an
  * unconfirmed update).
  */
@@ -74,11 +74,6 @@ export class IntakeJournal {
 
   finish(updateId: number): void {
     if (this.pending.delete(updateId)) this.done.push(updateId);
-  }
-
-  /** Updates received and not finished. */
-  get unfinished(): number {
-    return this.pending.size;
   }
 
   /** Resolves once every page appended so far is on disk (finished updates are marked on the way). */
