@@ -101,9 +101,9 @@ export class UpdateIntake {
     const fresh = await this.dedup.fresh(updates, (id) => this.tracker.isUnfinished(id));
     const freshIds = new Set(fresh.map((u) => u.update_id));
     for (const u of updates) if (!freshIds.has(u.update_id)) this.tracker.skip(u.update_id);
-    if (this.journaling) for (const u of fresh) this.unjournaled.set(u.update_id, u);
     for (const update of fresh) {
       this.tracker.accept(update.update_id);
+      if (this.journaling) this.unjournaled.set(update.update_id, update);
       this.process(update).catch((error: unknown) =>
         this.logger.error(
           `update ${update.update_id} could not complete: ${(error as Error).message}`,
