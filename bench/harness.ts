@@ -33,6 +33,10 @@ export interface RunResult {
   shutdownMs: number | null;
   exitCode: number | null;
   extra: Record<string, number | string | null>;
+  /** Which round this run was (1-based), when its profile ran several. */
+  round?: number;
+  /** For the median run of several rounds: how many, and the range of the figure ranked by. */
+  rounds?: { count: number; min: number; max: number };
   /** Our service's /bot-optimization and /performance at the end of the run (null for baselines). */
   service?: any;
   performance?: any;

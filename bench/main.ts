@@ -5,12 +5,13 @@ import { buildBaselines } from './baselines-build';
 import { BOTS, BotRun, ROOT } from './bots';
 import { BenchDatabase } from './database';
 import type { RunResult } from './harness';
-import { type BenchOptions, parseOptions } from './options';
+import { type BenchOptions, parseOptions, ROUND_PROFILES } from './options';
 import { runBotProfile } from './profiles';
 import {
   describeMachine,
   evaluateTargets,
   markdownReport,
+  medianRuns,
   resultsTable,
   targetsTable,
 } from './report';
@@ -34,25 +35,30 @@ async function main(): Promise<void> {
     `bench: ${options.profiles.join(', ')} × ${options.bots.join(', ')} on ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}` +
       `${options.quick ? ' (quick)' : ''}\n`,
   );
-  const results: RunResult[] = [];
+  const runs: RunResult[] = [];
   for (const profile of options.profiles) {
-    for (const name of options.bots) {
-      if (profile === 'soak' && name !== 'ours' && !options.soak.baselines) continue;
-      const t0 = performance.now();
-      process.stdout.write(`  ${profile.padEnd(6)} ${name.padEnd(8)} … `);
-      const result = await runBotProfile(profile, BOTS[name], options);
-      results.push(result);
-      process.stdout.write(
-        `${summary(result)} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
-      );
+    const rounds = ROUND_PROFILES.includes(profile) ? options.rounds : 1;
+    for (let round = 1; round <= rounds; round++) {
+      for (const name of options.bots) {
+        if (profile === 'soak' && name !== 'ours' && !options.soak.baselines) continue;
+        const t0 = performance.now();
+        const label = rounds > 1 ? `${name} ${round}/${rounds}` : name;
+        process.stdout.write(`  ${profile.padEnd(6)} ${label.padEnd(12)} … `);
+        const result = await runBotProfile(profile, BOTS[name], options);
+        runs.push({ ...result, round });
+        process.stdout.write(
+          `${summary(result)} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
+        );
+      }
     }
   }
+  const results = medianRuns(runs);
   const targets = evaluateTargets(results);
   const markdown = markdownReport(results, targets, machine, options, started);
   mkdirSync(options.resultsDir, { recursive: true });
   writeFileSync(
     join(options.resultsDir, 'latest.json'),
-    `${JSON.stringify({ generatedAt: started.toISOString(), machine, options: publicOptions(options), results, targets }, null, 2)}\n`,
+    `${JSON.stringify({ generatedAt: started.toISOString(), machine, options: publicOptions(options), results, targets, runs }, null, 2)}\n`,
   );
   writeFileSync(join(options.resultsDir, 'latest.md'), `# Benchmark results\n\n${markdown}`);
   process.stdout.write(`\n${resultsTable(results)}\n\n${targetsTable(targets)}\n\n`);

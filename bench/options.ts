@@ -5,6 +5,12 @@ import { DEFAULT_ADMIN_URL } from './database';
 
 export const PROFILES = ['burst', 'steady', 'mixed', 'idle', 'soak'] as const;
 export type ProfileName = (typeof PROFILES)[number];
+/**
+ * Profiles run `--rounds` times, the bots interleaved round by round: a single run of a few
+ * seconds moves by ±15% on a shared machine, sometimes for minutes at a time, and interleaving
+ * lets every bot meet the same phases.
+ */
+export const ROUND_PROFILES: readonly ProfileName[] = ['burst', 'steady', 'mixed'];
 
 /** Everything a bench run is told on the command line, with defaults filled in. */
 export interface BenchOptions {
@@ -13,6 +19,8 @@ export interface BenchOptions {
   quick: boolean;
   embedded: boolean;
   flood: boolean;
+  /** Runs of each ROUND_PROFILES profile per bot. */
+  rounds: number;
   adminUrl: string;
   burst: { users: number; perUser: number };
   steady: { rate: number; seconds: number; users: number; warmupSeconds: number };
@@ -33,6 +41,8 @@ export const USAGE = `npm run bench -- [options]
   --profile burst|steady|mixed|idle|soak|all   comma-separated (default all)
   --bots ours,stock,telegraf,grammy            which bots to run (default all; soak runs ours only)
   --quick                                      small sizes: the whole run in about 5 minutes
+  --rounds N                                   burst, steady and mixed run N times, bots interleaved;
+                                               the median run is reported (3; 1 with --quick)
   --embedded                                   our service on embedded PGlite instead of PostgreSQL
   --flood                                      the fake Bot API enforces 30 msg/s and 1 msg/s per chat
   --users N --per-user N                       burst size (10000 x 2)
@@ -55,6 +65,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       profile: { type: 'string', default: 'all' },
       bots: { type: 'string', default: 'ours,stock,telegraf,grammy' },
       quick: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
       embedded: { type: 'boolean', default: false },
       flood: { type: 'boolean', default: false },
       users: { type: 'string' },
@@ -105,6 +116,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     quick,
     embedded: values.embedded,
     flood: values.flood,
+    rounds: Math.round(num(values.rounds, 3, 1)),
     adminUrl: values['admin-url'],
     burst: { users: num(values.users, 10_000, 2_000), perUser: num(values['per-user'], 2, 2) },
     steady: {

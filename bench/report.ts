@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import type { BotName } from './bots';
 import type { RunResult } from './harness';
-import type { BenchOptions } from './options';
+import { type BenchOptions, ROUND_PROFILES } from './options';
 
 export interface Machine {
   cpus: number;
@@ -51,6 +51,38 @@ const find = (results: RunResult[], profile: string, bot: BotName) =>
   results.find((r) => r.profile === profile && r.bot === bot);
 
 /** The issue's targets, each PASS, MISS or n/a (not measured in this run). Never asserted. */
+/** The figure rounds are ranked by: throughput for burst, p99 latency for the others. */
+function rankFigure(r: RunResult): number | null {
+  return r.profile === 'burst' ? r.msgPerSec : (r.latency?.p99 ?? null);
+}
+
+/**
+ * One run per profile and bot: the median of its rounds by rankFigure, so every column of a row
+ * comes from one and the same run (an even count takes the worse of the two middle runs). A failed
+ * round is reported instead, never hidden behind a good one.
+ */
+export function medianRuns(runs: RunResult[]): RunResult[] {
+  const groups = new Map<string, RunResult[]>();
+  for (const r of runs) {
+    const key = `${r.profile} ${r.bot}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((group) => {
+    if (group.length === 1) return group[0];
+    const failed = group.find((r) => !r.ok);
+    if (failed) return failed;
+    const figures = group.map((r) => rankFigure(r) ?? NaN);
+    // Worse first: ascending msg/s, descending latency.
+    const sign = group[0].profile === 'burst' ? 1 : -1;
+    const sorted = [...group].sort((a, b) => sign * ((rankFigure(a) ?? 0) - (rankFigure(b) ?? 0)));
+    const median = sorted[Math.floor((sorted.length - 1) / 2)];
+    return {
+      ...median,
+      rounds: { count: group.length, min: Math.min(...figures), max: Math.max(...figures) },
+    };
+  });
+}
+
 export function evaluateTargets(results: RunResult[]): Target[] {
   const targets: Target[] = [];
   const add = (
@@ -175,6 +207,12 @@ function notes(r: RunResult): string {
   const parts: string[] = [];
   if (!r.ok && r.error) parts.push(`**${r.error}**`);
   if (r.profile === 'burst' && r.durationSec !== null) parts.push(`drained in ${r.durationSec} s`);
+  if (r.rounds) {
+    const range = `${n(r.rounds.min, r.profile === 'burst' ? 0 : 2)}–${n(r.rounds.max, r.profile === 'burst' ? 0 : 2)}`;
+    parts.push(
+      `median of ${r.rounds.count} rounds (${r.profile === 'burst' ? `${range} msg/s` : `p99 ${range} ms`})`,
+    );
+  }
   if (r.profile === 'mixed') {
     if (e.cacheHitRatio !== undefined && e.cacheHitRatio !== null)
       parts.push(`cache hits ${((e.cacheHitRatio as number) * 100).toFixed(1)}%`);
@@ -262,6 +300,9 @@ export function markdownReport(
     options.profiles.includes('idle') && `idle ${options.idle.seconds} s`,
     options.profiles.includes('soak') &&
       `soak ${options.soak.rate} msg/s × ${options.soak.seconds} s (warm-up ${options.soak.warmupSeconds} s)`,
+    options.rounds > 1 &&
+      options.profiles.some((p) => ROUND_PROFILES.includes(p)) &&
+      `burst, steady and mixed: the median of ${options.rounds} rounds, bots interleaved`,
   ].filter(Boolean);
   return [
     `Measured ${when.toISOString().replace(/\.\d+Z$/, 'Z')} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB RAM, ` +
