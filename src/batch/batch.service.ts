@@ -119,12 +119,24 @@ export class BatchService
     });
   }
 
-  /** Resolves once every row added before this call is committed (or dead-lettered): read-your-writes. */
+  /**
+   * Resolves once every row added before this call is committed (or dead-lettered): read-your-writes.
+   * Someone waits for these rows, so they are flushed as soon as the flush loop is free rather
+   * than at the next interval: rows added while a flush runs go together in the next one (group
+   * commit). Without the journal every update waits here before its offset may be confirmed, and
+   * holding a partial chunk for BATCH_FLUSH_INTERVAL_MS stalled intake: at 500 updates/s the
+   * median reply took 3.7 s.
+   */
   flushed(): Promise<void> {
     // Every pending row was added before this call, so "nothing pending" is the whole test (O(1):
     // the dispatcher calls this once per update).
     if (this.buffer.pending === 0) return Promise.resolve();
-    return this.durableWaiters.wait(this.buffer.lastSeq);
+    const target = this.buffer.lastSeq;
+    if (target > this.flushTarget) {
+      this.flushTarget = target;
+      this.kickSoon();
+    }
+    return this.durableWaiters.wait(target);
   }
 
   /** True while pending rows are at or above BATCH_MAX_PENDING: intake should pause. */
@@ -219,7 +231,11 @@ export class BatchService
   }
 
   private afterAdd(): void {
-    if (this.loop || this.kickQueued || !this.sizeReached()) return;
+    if (this.sizeReached()) this.kickSoon();
+  }
+
+  private kickSoon(): void {
+    if (this.loop || this.kickQueued) return;
     // Not synchronously: the caller is mid-handler, and more rows of the same tick should join.
     this.kickQueued = true;
     setImmediate(() => {
@@ -249,8 +265,8 @@ export class BatchService
       })
       .then((finished) => {
         this.loop = null;
-        // Rows added between the loop's last check and now found it still running.
-        if (finished) this.afterAdd();
+        // Rows added (or waited for) between the loop's last check and now found it still running.
+        if (finished && this.shouldFlush()) this.kickSoon();
       });
   }
 
