@@ -50,7 +50,8 @@ export const USAGE = `npm run bench -- [options]
   --steady-warmup N                            seconds at that rate before measuring (3)
   --mixed-rate N --mixed-seconds N --mixed-users N  mixed load (300 msg/s, 15 s, 2000 users)
   --idle-seconds N                             idle window (60), after 15 s of settling after start-up
-  --duration N --soak-rate N --soak-baselines  soak length in seconds (600), rate (100 msg/s), baselines too
+  --duration N --soak-rate N --soak-baselines  soak length in seconds (1800), rate (100 msg/s), baselines too
+  --soak-warmup N                              seconds of soak before the RSS slope is fitted (360)
   --admin-url URL                              PostgreSQL admin URL (${DEFAULT_ADMIN_URL})
   --env KEY=VALUE                              extra environment for our service (repeatable)
   --service PATH                               entry script of our service (dist/main.js)
@@ -80,6 +81,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'idle-seconds': { type: 'string' },
       duration: { type: 'string' },
       'soak-rate': { type: 'string' },
+      'soak-warmup': { type: 'string' },
       'soak-baselines': { type: 'boolean', default: false },
       'admin-url': { type: 'string', default: process.env.BENCH_ADMIN_URL ?? DEFAULT_ADMIN_URL },
       env: { type: 'string', multiple: true, default: [] },
@@ -108,8 +110,11 @@ export function parseOptions(argv: string[]): BenchOptions {
   const bots = values.bots.split(',').map((b) => b.trim()) as BotName[];
   for (const b of bots)
     if (!['ours', 'stock', 'telegraf', 'grammy'].includes(b)) throw new Error(`unknown bot: ${b}`);
-  // Long enough to see past warm-up: over 90 s the heap was still growing; 20 min plateaued.
-  const soakSeconds = num(values.duration, 600, 30);
+  // The working set fills for as long as the cache TTL (5 min: every user's entry is loaded, then
+  // expires and is loaded again) plus a minute. After that RSS is a sawtooth between about 125
+  // and 170 MB with a full GC every 3-8 minutes, so the fit needs a long window: 24 minutes.
+  const soakSeconds = num(values.duration, 1800, 30);
+  const soakWarmup = Math.min(360, Math.round(soakSeconds / 4));
   return {
     profiles: profiles as ProfileName[],
     bots,
@@ -135,7 +140,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       rate: num(values['soak-rate'], 100, 100),
       seconds: soakSeconds,
       users: 5_000,
-      warmupSeconds: Math.min(60, Math.round(soakSeconds / 4)),
+      warmupSeconds: num(values['soak-warmup'], soakWarmup, soakWarmup),
       baselines: values['soak-baselines'],
     },
     cpuProf: values['cpu-prof'],

@@ -218,25 +218,52 @@ function soak(options: BenchOptions): { expected: number; drive: Driver } {
   };
 }
 
-/** Least-squares slope (per second) with a 95% half-width, over [t, value] samples. */
+/** Seconds of samples averaged into one point of the slope fit. */
+const SLOPE_BLOCK_SECONDS = 60;
+
+/**
+ * Least-squares slope (per second) with a 95% half-width, fitted to the means of
+ * SLOPE_BLOCK_SECONDS blocks of [t, value] samples ("batch means"). RSS is a sawtooth (V8 gives
+ * pages back after a full GC every few minutes, 30-40 MB at a time), so neighbouring samples are
+ * far from independent, and a fit to the raw 1 s samples claimed a ±2 MB/h interval that the next
+ * run would miss by ±20.
+ */
 function slope(
   samples: [number, number][],
 ): { perSec: number; ci95: number; first: number } | null {
-  const n = samples.length;
+  if (samples.length === 0) return null;
+  const start = samples[0][0];
+  const blocks = new Map<number, [number, number][]>();
+  for (const sample of samples) {
+    const key = Math.floor((sample[0] - start) / SLOPE_BLOCK_SECONDS);
+    blocks.set(key, [...(blocks.get(key) ?? []), sample]);
+  }
+  const points = [...blocks.values()].map((block) => [
+    block.reduce((a, [t]) => a + t, 0) / block.length,
+    block.reduce((a, [, v]) => a + v, 0) / block.length,
+  ]);
+  const n = points.length;
   if (n < 3) return null;
-  const mt = samples.reduce((a, [t]) => a + t, 0) / n;
-  const mv = samples.reduce((a, [, v]) => a + v, 0) / n;
+  const mt = points.reduce((a, [t]) => a + t, 0) / n;
+  const mv = points.reduce((a, [, v]) => a + v, 0) / n;
   let sxx = 0;
   let sxy = 0;
-  for (const [t, v] of samples) {
+  for (const [t, v] of points) {
     sxx += (t - mt) ** 2;
     sxy += (t - mt) * (v - mv);
   }
   const b = sxy / sxx;
   let sse = 0;
-  for (const [t, v] of samples) sse += (v - (mv + b * (t - mt))) ** 2;
+  for (const [t, v] of points) sse += (v - (mv + b * (t - mt))) ** 2;
   const se = Math.sqrt(sse / (n - 2) / sxx);
-  return { perSec: b, ci95: 1.96 * se, first: samples[0][1] };
+  return { perSec: b, ci95: studentT975(n - 2) * se, first: samples[0][1] };
+}
+
+/** Two-sided 95% quantile of Student's t (a few blocks need more than the normal 1.96). */
+function studentT975(df: number): number {
+  const table = [12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23];
+  if (df <= table.length) return table[df - 1];
+  return df < 20 ? 2.2 - (df - 10) * 0.011 : df < 40 ? 2.09 - (df - 20) * 0.0025 : 1.96;
 }
 
 const DRIVERS: Record<ProfileName, (o: BenchOptions) => { expected: number; drive: Driver }> = {
