@@ -125,6 +125,9 @@ export class BotRun {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
       NODE_ENV: 'production',
+      // Every bot gets the malloc setting of our Docker image (see the Dockerfile): a property of
+      // the machine's C library, not of any bot's code.
+      MALLOC_ARENA_MAX: '2',
       TELEGRAM_BOT_TOKEN: TOKEN,
       TELEGRAM_API_ROOT: apiRoot,
       DB_APPLICATION_NAME: this.applicationName,
