@@ -50,7 +50,6 @@ const find = (results: RunResult[], profile: string, bot: BotName) =>
   results.find((r) => r.profile === profile && r.bot === bot && r.ok) ??
   results.find((r) => r.profile === profile && r.bot === bot);
 
-/** The targets, each PASS, MISS or n/a (not measured in this run). Never asserted. */
 /** The figure rounds are ranked by: throughput for burst, p99 latency for the others. */
 function rankFigure(r: RunResult): number | null {
   return r.profile === 'burst' ? r.msgPerSec : (r.latency?.p99 ?? null);
@@ -83,6 +82,7 @@ export function medianRuns(runs: RunResult[]): RunResult[] {
   });
 }
 
+/** The targets, each PASS, MISS or n/a (not measured in this run). Never asserted. */
 export function evaluateTargets(results: RunResult[]): Target[] {
   const targets: Target[] = [];
   const add = (
