@@ -110,9 +110,9 @@ export function parseOptions(argv: string[]): BenchOptions {
   const bots = values.bots.split(',').map((b) => b.trim()) as BotName[];
   for (const b of bots)
     if (!['ours', 'stock', 'telegraf', 'grammy'].includes(b)) throw new Error(`unknown bot: ${b}`);
-  // The working set fills for as long as the cache TTL (5 min: every user's entry is loaded, then
-  // expires and is loaded again) plus a minute. After that RSS is a sawtooth between about 125
-  // and 170 MB with a full GC every 3-8 minutes, so the fit needs a long window: 24 minutes.
+  // RSS rose for about six minutes in a 30-minute soak while the working set filled (cached
+  // profiles with a 5-minute TTL, rate-limit and de-duplication windows). After that it is a
+  // sawtooth, a full GC handing 30-40 MB back every 3-8 minutes, so the fit needs a long window.
   const soakSeconds = num(values.duration, 1800, 30);
   const soakWarmup = Math.min(360, Math.round(soakSeconds / 4));
   return {
