@@ -1,15 +1,9 @@
 import { Logger } from '@nestjs/common';
-import {
-  appendFileSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-} from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchJournal, type JournalRecord } from './batch.journal';
+import { orphanAll } from '../../test/support/journal-files';
 
 const message = (updateId: number): JournalRecord => ({
   kind: 'message',
@@ -22,12 +16,6 @@ const message = (updateId: number): JournalRecord => ({
     createdAt: new Date(1_700_000_000_000),
   },
 });
-
-/** Renames this process's files as if they belonged to a process that died (pid 999999999). */
-function orphanAll(dir: string): void {
-  for (const name of readdirSync(dir))
-    renameSync(join(dir, name), join(dir, name.replace(/^wal-\d+-/, 'wal-999999999-')));
-}
 
 describe('BatchJournal', () => {
   let dir: string;
@@ -53,7 +41,7 @@ describe('BatchJournal', () => {
     first.append(message(1), 1);
     first.append(message(2), 2);
     await first.sync();
-    orphanAll(dir);
+    orphanAll(dir, 'wal');
 
     const second = journalIn(dir);
     const records = await second.open();
@@ -69,7 +57,7 @@ describe('BatchJournal', () => {
     first.append(message(1), 1);
     await first.sync();
     for (const name of readdirSync(dir)) appendFileSync(join(dir, name), '{"kind":"mess');
-    orphanAll(dir);
+    orphanAll(dir, 'wal');
     await expect(journalIn(dir).open()).resolves.toEqual([message(1)]);
   });
 
@@ -112,7 +100,7 @@ describe('BatchJournal', () => {
     await Promise.all([early, late, again]);
     first.append(message(3), 3);
     await first.sync();
-    orphanAll(dir);
+    orphanAll(dir, 'wal');
     await expect(journalIn(dir).open()).resolves.toEqual([message(1), message(2), message(3)]);
   });
 });

@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Update } from 'telegraf/types';
 import { IntakeJournal } from './intake-journal';
+import { orphanAll } from '../../../test/support/journal-files';
 
 const update = (id: number): Update =>
   ({
@@ -15,12 +16,6 @@ const update = (id: number): Update =>
       text: `m${id}`,
     },
   }) as Update;
-
-/** Renames this process's files as if they belonged to a process that died (pid 999999999). */
-function orphanAll(dir: string): void {
-  for (const name of readdirSync(dir))
-    renameSync(join(dir, name), join(dir, name.replace(/^intake-\d+-/, 'intake-999999999-')));
-}
 
 describe('IntakeJournal', () => {
   let dir: string;
@@ -49,7 +44,7 @@ describe('IntakeJournal', () => {
     await first.sync(); // writes both pages and the mark for 11
     first.finish(12);
     first.finish(10); // marked with the next write, which never comes
-    orphanAll(dir);
+    orphanAll(dir, 'intake');
 
     const second = journalIn(dir);
     await expect(second.open()).resolves.toEqual({
@@ -66,7 +61,7 @@ describe('IntakeJournal', () => {
     first.finish(5);
     first.finish(6);
     await first.sync();
-    orphanAll(dir);
+    orphanAll(dir, 'intake');
     await expect(journalIn(dir).open()).resolves.toEqual({ unfinished: [], highestId: 6 });
   });
 
@@ -75,7 +70,7 @@ describe('IntakeJournal', () => {
     await first.open();
     first.append([update(1), update(2)]);
     await first.sync();
-    orphanAll(dir);
+    orphanAll(dir, 'intake');
 
     const second = journalIn(dir);
     const { unfinished } = await second.open();
@@ -85,7 +80,7 @@ describe('IntakeJournal', () => {
     expect(readdirSync(dir).filter((n) => n.includes('999999999'))).toEqual([]);
     second.finish(1);
     await second.sync();
-    orphanAll(dir);
+    orphanAll(dir, 'intake');
     await expect(journalIn(dir).open()).resolves.toEqual({
       unfinished: [update(2)],
       highestId: 2,
@@ -107,7 +102,7 @@ describe('IntakeJournal', () => {
     await cut.sync();
     cut.finish(2);
     await cut.close();
-    orphanAll(dir);
+    orphanAll(dir, 'intake');
     await expect(journalIn(dir).open()).resolves.toEqual({
       unfinished: [update(3)],
       highestId: 3,
