@@ -236,7 +236,9 @@ function slope(
   const blocks = new Map<number, [number, number][]>();
   for (const sample of samples) {
     const key = Math.floor((sample[0] - start) / SLOPE_BLOCK_SECONDS);
-    blocks.set(key, [...(blocks.get(key) ?? []), sample]);
+    const block = blocks.get(key);
+    if (block) block.push(sample);
+    else blocks.set(key, [sample]);
   }
   const points = [...blocks.values()].map((block) => [
     block.reduce((a, [t]) => a + t, 0) / block.length,

@@ -64,7 +64,9 @@ export function medianRuns(runs: RunResult[]): RunResult[] {
   const groups = new Map<string, RunResult[]>();
   for (const r of runs) {
     const key = `${r.profile} ${r.bot}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
+    const group = groups.get(key);
+    if (group) group.push(r);
+    else groups.set(key, [r]);
   }
   return [...groups.values()].map((group) => {
     if (group.length === 1) return group[0];

@@ -129,7 +129,7 @@ export class BatchService
    */
   flushed(): Promise<void> {
     // Every pending row was added before this call, so "nothing pending" is the whole test (O(1):
-    // the dispatcher calls this once per update).
+    // without the journal, intake calls this once per update).
     if (this.buffer.pending === 0) return Promise.resolve();
     const target = this.buffer.lastSeq;
     if (target > this.flushTarget) {
