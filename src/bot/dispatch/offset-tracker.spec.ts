@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { OffsetTracker } from './offset-tracker';
 
 describe('OffsetTracker', () => {
@@ -61,6 +62,42 @@ describe('OffsetTracker', () => {
     const tracker = new OffsetTracker();
     tracker.accept(1);
     await expect(tracker.whenIdle(undefined, 20)).resolves.toBeUndefined();
+    expect(tracker.pending).toBe(1);
+  });
+
+  it('keeps one listener on the poll loop signal however often the offset moves while it waits', async () => {
+    const tracker = new OffsetTracker();
+    const signal = new AbortController().signal;
+    for (let id = 1; id <= 30; id++) tracker.accept(id);
+    const idle = tracker.whenIdle(signal, 60_000);
+    let mostListeners = 0;
+    for (let id = 1; id <= 30; id++) {
+      tracker.finish(id);
+      await new Promise((resolve) => setImmediate(resolve));
+      mostListeners = Math.max(mostListeners, getEventListeners(signal, 'abort').length);
+    }
+    await idle;
+    // Node warns of a leak from 11 listeners on; one wait needs one.
+    expect(mostListeners).toBeLessThanOrEqual(1);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+  });
+
+  it('leaves no listener behind when a wait for idle times out', async () => {
+    const tracker = new OffsetTracker();
+    const signal = new AbortController().signal;
+    tracker.accept(1);
+    for (let i = 0; i < 20; i++) await tracker.whenIdle(signal, 1);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+    expect(tracker.pending).toBe(1);
+  });
+
+  it('stops waiting for idle when the signal aborts', async () => {
+    const tracker = new OffsetTracker();
+    const controller = new AbortController();
+    tracker.accept(1);
+    const idle = tracker.whenIdle(controller.signal);
+    controller.abort();
+    await expect(idle).resolves.toBeUndefined();
     expect(tracker.pending).toBe(1);
   });
 });

@@ -1,5 +1,4 @@
 import { abortableWait } from '../../common/abortable-wait';
-import { sleep } from '../../common/backoff';
 
 /**
  * Which offset may be confirmed to Telegram: everything below the oldest update that is not finished
@@ -9,6 +8,7 @@ export class OffsetTracker {
   private readonly unfinished = new Set<number>();
   private highest = -1;
   private waiters: (() => void)[] = [];
+  private readonly idleWaiters = new Set<() => void>();
   private lastOffset = 0;
 
   /** The offset to send with the next getUpdates (0 before any update was seen). */
@@ -66,6 +66,7 @@ export class OffsetTracker {
       this.waiters = [];
       waiters.forEach((wake) => wake());
     }
+    if (this.unfinished.size === 0) this.idleWaiters.forEach((wake) => wake());
   }
 
   /**
@@ -80,14 +81,23 @@ export class OffsetTracker {
     }
   }
 
-  /** Resolves when nothing is unfinished, or after `timeoutMs`. */
-  async whenIdle(signal?: AbortSignal, timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.unfinished.size > 0 && !signal?.aborted) {
-      const left = deadline - Date.now();
-      if (left <= 0) return;
-      const moved = this.whenOffsetMovesFrom(this.offset, signal);
-      await (Number.isFinite(left) ? Promise.race([moved, sleep(left, signal)]) : moved);
-    }
+  /**
+   * Resolves when nothing is unfinished, or after `timeoutMs`, or when `signal` aborts. Whichever
+   * comes first, the wait leaves nothing behind: the poll loop waits here up to every poll, on one
+   * long-lived signal, and a listener or timer per wait left behind made Node warn of a leak.
+   */
+  whenIdle(signal?: AbortSignal, timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
+    if (this.unfinished.size === 0 || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.idleWaiters.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = Number.isFinite(timeoutMs) ? setTimeout(done, timeoutMs) : undefined;
+      this.idleWaiters.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
   }
 }

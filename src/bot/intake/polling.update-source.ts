@@ -4,7 +4,6 @@ import { TelegramError, type Context, type Telegraf } from 'telegraf';
 import type { Update } from 'telegraf/types';
 import { backoffDelay, sleep } from '../../common/backoff';
 import { errorMessage } from '../../common/error-message';
-import { withTimeout } from '../../common/timeout';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
 import type { CallOptions } from '../../outbound/outbound.service';
 import { BotStatusService } from '../bot-status.service';
@@ -18,6 +17,8 @@ const SHORT_PAGE_LINGER_MS = 100;
  * flight to finish (a few ms normally) before it journals those still running instead.
  */
 const SHORT_PAGE_JOURNAL_AFTER_MS = 10;
+/** At shutdown, how long the final offset confirmation waits for updates about to finish. */
+const OFFSET_SETTLE_MS = 1000;
 
 /** Raised when Telegram rejects the token: polling cannot continue until the config is fixed. */
 export class BotTokenRejectedError extends Error {
@@ -65,7 +66,7 @@ export class PollingUpdateSource {
   /** Confirms finished and journaled updates to Telegram (a final short poll with the current offset). */
   async confirmOffset(): Promise<void> {
     // Updates whose rows were just flushed finish a few microtasks later.
-    await withTimeout(this.intake.tracker.whenIdle(), 1000, 'offset settle').catch(() => undefined);
+    await this.intake.tracker.whenIdle(undefined, OFFSET_SETTLE_MS);
     // Those still running (past the drain deadline) are journaled, for the next start to run again.
     await this.intake.journaled();
     const offset = this.intake.confirmableOffset;
