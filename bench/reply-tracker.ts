@@ -9,6 +9,8 @@ import { USER_ID_BASE, type UpdateStream } from './update-stream';
 export class ReplyTracker {
   private readonly waiting = new Map<number, number[]>();
   private latencies = new Float64Array(1024);
+  /** Per measured update, the part of its latency spent waiting for a poll to serve it. */
+  private pollWaits = new Float64Array(1024);
   /** Latencies recorded (updates with id ≥ measureFrom that got their reply). */
   measured = 0;
   replies = 0;
@@ -49,11 +51,12 @@ export class ReplyTracker {
     if (queue!.length === 0) this.waiting.delete(chat);
     if (updateId < this.measureFrom) return;
     if (this.measured === this.latencies.length) {
-      const bigger = new Float64Array(this.latencies.length * 2);
-      bigger.set(this.latencies);
-      this.latencies = bigger;
+      this.latencies = doubled(this.latencies);
+      this.pollWaits = doubled(this.pollWaits);
     }
-    this.latencies[this.measured++] = now - this.stream.availableAt[updateId - 1];
+    const availableAt = this.stream.availableAt[updateId - 1];
+    this.pollWaits[this.measured] = this.stream.servedAt[updateId - 1] - availableAt;
+    this.latencies[this.measured++] = now - availableAt;
   }
 
   /** Updates that have not been answered yet. */
@@ -76,6 +79,27 @@ export class ReplyTracker {
       p99: round(at(99)),
       max: round(sorted[sorted.length - 1]),
       mean: round(sorted.reduce((a, b) => a + b, 0) / sorted.length),
+      slowest: this.split(at(99)),
+    };
+  }
+
+  /**
+   * Where the updates at or above `threshold` spent their time, on average: waiting for the bot's
+   * next poll to fetch them (the bot was between polls), or from that poll to the reply.
+   */
+  private split(threshold: number): LatencySplit {
+    let count = 0;
+    let pollWait = 0;
+    let total = 0;
+    for (let i = 0; i < this.measured; i++) {
+      if (this.latencies[i] < threshold) continue;
+      count++;
+      pollWait += this.pollWaits[i];
+      total += this.latencies[i];
+    }
+    return {
+      pollWaitMs: round(pollWait / count),
+      afterPollMs: round((total - pollWait) / count),
     };
   }
 }
@@ -87,6 +111,21 @@ export interface LatencySummary {
   p99: number;
   max: number;
   mean: number;
+  /** The slowest 1% (latency ≥ p99), split by where the time went. */
+  slowest: LatencySplit;
+}
+
+export interface LatencySplit {
+  /** Mean ms from the update becoming available to a poll serving it. */
+  pollWaitMs: number;
+  /** Mean ms from that poll to the reply. */
+  afterPollMs: number;
+}
+
+function doubled(values: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const bigger = new Float64Array(values.length * 2);
+  bigger.set(values);
+  return bigger;
 }
 
 function round(ms: number): number {

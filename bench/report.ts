@@ -215,6 +215,12 @@ function notes(r: RunResult): string {
       `median of ${r.rounds.count} rounds (${r.profile === 'burst' ? `${range} msg/s` : `p99 ${range} ms`})`,
     );
   }
+  if (r.profile === 'steady' && r.latency?.slowest) {
+    const { pollWaitMs, afterPollMs } = r.latency.slowest;
+    parts.push(
+      `slowest 1%: ${n(pollWaitMs, 2)} ms to be polled + ${n(afterPollMs, 2)} ms to the reply`,
+    );
+  }
   if (r.profile === 'mixed') {
     if (e.cacheHitRatio !== undefined && e.cacheHitRatio !== null)
       parts.push(`cache hits ${((e.cacheHitRatio as number) * 100).toFixed(1)}%`);

@@ -18,6 +18,8 @@ export class UpdateStream {
   private users: Int32Array;
   /** performance.now() when each update became available to the bot. */
   availableAt: Float64Array;
+  /** performance.now() when a poll first served each update (0 until then). */
+  servedAt: Float64Array;
   /** Number of updates generated so far; the last id is `count`. */
   count = 0;
   /** Highest offset the bot confirmed (every id below it is acknowledged). */
@@ -28,6 +30,7 @@ export class UpdateStream {
     this.kinds = new Uint8Array(capacity);
     this.users = new Int32Array(capacity);
     this.availableAt = new Float64Array(capacity);
+    this.servedAt = new Float64Array(capacity);
   }
 
   /** Called (once per event-loop turn at most) after updates were pushed. */
@@ -73,9 +76,12 @@ export class UpdateStream {
     const from = Math.max(offset, 1);
     const to = Math.min(this.count, from + limit - 1);
     const date = Math.floor(Date.now() / 1000);
+    const now = performance.now();
     const parts: string[] = [];
-    for (let id = from; id <= to; id++)
+    for (let id = from; id <= to; id++) {
+      if (this.servedAt[id - 1] === 0) this.servedAt[id - 1] = now;
       parts.push(renderUpdate(id, this.kinds[id - 1], this.users[id - 1], date));
+    }
     return `[${parts.join(',')}]`;
   }
 
@@ -98,9 +104,12 @@ export class UpdateStream {
     users.set(this.users);
     const at = new Float64Array(size);
     at.set(this.availableAt);
+    const served = new Float64Array(size);
+    served.set(this.servedAt);
     this.kinds = kinds;
     this.users = users;
     this.availableAt = at;
+    this.servedAt = served;
   }
 }
 
