@@ -86,39 +86,53 @@ describe('shutdown and crash', () => {
     }
   });
 
-  it('replays journaled messages after a SIGKILL, answering none twice', async () => {
-    const before = api.callsOf('sendMessage').length;
-    const app = spawnApp(appEnv(api, db));
-    try {
-      await api.waitFor(() => api.polls.length > 0 && api.unconfirmed === 0, 30_000, 'polling');
-      for (let i = 0; i < 50; i++) api.push(textMessage(30_000 + i, `crash ${i}`));
-      await api.waitFor(
-        () => api.callsOf('sendMessage').length === before + 50,
-        30_000,
-        '50 replies',
-      );
-      // Confirmed to Telegram while still only in the journal (the flush interval is a minute).
-      await api.waitFor(() => api.unconfirmed === 0, 15_000, 'offset confirmed');
-    } finally {
-      app.child.kill('SIGKILL');
-      await app.exited;
-    }
-    const t = await startBotApp({}, { api, db });
-    try {
-      const rows = async () =>
-        (await t.query('SELECT count(*)::int AS n FROM messages WHERE user_id >= 30000'))[0].n;
-      for (let i = 0; i < 100 && (await rows()) < 50; i++)
-        await new Promise((r) => setTimeout(r, 100));
-      await expect(rows()).resolves.toBe(50);
-      const [{ total }] = await t.query(
-        'SELECT sum(message_count)::int AS total FROM users WHERE id >= 30000',
-      );
-      expect(total).toBe(50);
-      expect(api.callsOf('sendMessage')).toHaveLength(before + 50);
-    } finally {
-      await t.close();
-    }
-  });
+  // everysec: what a write handed to the OS survives the process (not the machine).
+  it.each([
+    ['always', 30_000],
+    ['everysec', 31_000],
+  ])(
+    'replays journaled messages after a SIGKILL, answering none twice (JOURNAL_FSYNC=%s)',
+    async (fsync, firstUser) => {
+      const before = api.callsOf('sendMessage').length;
+      const app = spawnApp({ ...appEnv(api, db), JOURNAL_FSYNC: fsync });
+      try {
+        await api.waitFor(() => api.polls.length > 0 && api.unconfirmed === 0, 30_000, 'polling');
+        for (let i = 0; i < 50; i++) api.push(textMessage(firstUser + i, `crash ${i}`));
+        await api.waitFor(
+          () => api.callsOf('sendMessage').length === before + 50,
+          30_000,
+          '50 replies',
+        );
+        // Confirmed to Telegram while still only in the journal (the flush interval is a minute).
+        await api.waitFor(() => api.unconfirmed === 0, 15_000, 'offset confirmed');
+      } finally {
+        app.child.kill('SIGKILL');
+        await app.exited;
+      }
+      const t = await startBotApp({}, { api, db });
+      try {
+        const users = [firstUser, firstUser + 999];
+        const rows = async () =>
+          (
+            await t.query(
+              'SELECT count(*)::int AS n FROM messages WHERE user_id BETWEEN $1 AND $2',
+              users,
+            )
+          )[0].n;
+        for (let i = 0; i < 100 && (await rows()) < 50; i++)
+          await new Promise((r) => setTimeout(r, 100));
+        await expect(rows()).resolves.toBe(50);
+        const [{ total }] = await t.query(
+          'SELECT sum(message_count)::int AS total FROM users WHERE id BETWEEN $1 AND $2',
+          users,
+        );
+        expect(total).toBe(50);
+        expect(api.callsOf('sendMessage')).toHaveLength(before + 50);
+      } finally {
+        await t.close();
+      }
+    },
+  );
 
   it('leaves updates not started by the SIGTERM drain deadline to the next start', async () => {
     const slowUser = 50_000;
@@ -146,45 +160,50 @@ describe('shutdown and crash', () => {
     }
   });
 
-  it('runs updates confirmed but never started at a SIGKILL at the next start', async () => {
-    const slowUser = 40_000;
-    const otherUser = 40_001;
-    const app = spawnApp(appEnv(api, db));
-    try {
-      await api.waitFor(() => api.polls.length > 0 && api.unconfirmed === 0, 30_000, 'polling');
-      await stallChat(api, slowUser);
-      api.push(textMessage(otherUser, 'fine'));
-      await api.waitFor(() => api.repliesTo(otherUser).length === 1, 30_000, 'the other reply');
-      // Journaled before the next poll, so confirmed although neither of the chat's updates finished.
-      await api.waitFor(() => api.unconfirmed === 0, 15_000, 'offset confirmed');
-    } finally {
-      app.child.kill('SIGKILL');
-      await app.exited;
-      api.stalledChats.delete(slowUser);
-    }
-    expect(api.repliesTo(slowUser)).toEqual([]);
-    const t = await startBotApp({}, { api, db });
-    try {
-      // Telegram will not send it again: only the journal brings it back. The hanging update had
-      // stored its message already, so it counts as handled (as for a re-sent stored update).
-      await api.waitFor(
-        () => api.repliesTo(slowUser).length === 1,
-        15_000,
-        'the queued update run',
-      );
-      const texts = async () =>
-        (
-          await t.query('SELECT text FROM messages WHERE user_id IN ($1, $2) ORDER BY update_id', [
-            slowUser,
-            otherUser,
-          ])
-        ).map((r: { text: string }) => r.text);
-      for (let i = 0; i < 100 && (await texts()).length < 3; i++)
-        await new Promise((r) => setTimeout(r, 100));
-      await expect(texts()).resolves.toEqual(['stuck', 'queued', 'fine']);
-      expect(api.repliesTo(otherUser)).toHaveLength(1);
-    } finally {
-      await t.close();
-    }
-  });
+  it.each([
+    ['always', 40_000],
+    ['everysec', 41_000],
+  ])(
+    'runs updates confirmed but never started at a SIGKILL at the next start (JOURNAL_FSYNC=%s)',
+    async (fsync, slowUser) => {
+      const otherUser = slowUser + 1;
+      const app = spawnApp({ ...appEnv(api, db), JOURNAL_FSYNC: fsync });
+      try {
+        await api.waitFor(() => api.polls.length > 0 && api.unconfirmed === 0, 30_000, 'polling');
+        await stallChat(api, slowUser);
+        api.push(textMessage(otherUser, 'fine'));
+        await api.waitFor(() => api.repliesTo(otherUser).length === 1, 30_000, 'the other reply');
+        // Journaled before the next poll, so confirmed although neither of the chat's updates finished.
+        await api.waitFor(() => api.unconfirmed === 0, 15_000, 'offset confirmed');
+      } finally {
+        app.child.kill('SIGKILL');
+        await app.exited;
+        api.stalledChats.delete(slowUser);
+      }
+      expect(api.repliesTo(slowUser)).toEqual([]);
+      const t = await startBotApp({}, { api, db });
+      try {
+        // Telegram will not send it again: only the journal brings it back. The hanging update had
+        // stored its message already, so it counts as handled (as for a re-sent stored update).
+        await api.waitFor(
+          () => api.repliesTo(slowUser).length === 1,
+          15_000,
+          'the queued update run',
+        );
+        const texts = async () =>
+          (
+            await t.query(
+              'SELECT text FROM messages WHERE user_id IN ($1, $2) ORDER BY update_id',
+              [slowUser, otherUser],
+            )
+          ).map((r: { text: string }) => r.text);
+        for (let i = 0; i < 100 && (await texts()).length < 3; i++)
+          await new Promise((r) => setTimeout(r, 100));
+        await expect(texts()).resolves.toEqual(['stuck', 'queued', 'fine']);
+        expect(api.repliesTo(otherUser)).toHaveLength(1);
+      } finally {
+        await t.close();
+      }
+    },
+  );
 });

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { JournalFsync } from '../journal/append-journal';
 import { BatchJournal, type JournalRecord } from './batch.journal';
 import { orphanAll } from '../../test/support/journal-files';
 
@@ -21,8 +22,8 @@ describe('BatchJournal', () => {
   let dir: string;
   /** Every journal a test opened; those left open play crashed processes until the test ends. */
   const opened: BatchJournal[] = [];
-  const journalIn = (path: string): BatchJournal => {
-    const journal = new BatchJournal(path);
+  const journalIn = (path: string, fsync?: JournalFsync): BatchJournal => {
+    const journal = new BatchJournal(path, fsync);
     opened.push(journal);
     return journal;
   };
@@ -35,21 +36,24 @@ describe('BatchJournal', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('gives a crashed predecessor’s synced records back, in order, with dates restored', async () => {
-    const first = journalIn(dir);
-    await expect(first.open()).resolves.toEqual([]);
-    first.append(message(1), 1);
-    first.append(message(2), 2);
-    await first.sync();
-    orphanAll(dir, 'wal');
+  it.each<JournalFsync>(['always', 'everysec'])(
+    'gives a crashed predecessor’s synced records back, in order, with dates restored (fsync %s)',
+    async (fsync) => {
+      const first = journalIn(dir, fsync);
+      await expect(first.open()).resolves.toEqual([]);
+      first.append(message(1), 1);
+      first.append(message(2), 2);
+      await first.sync();
+      orphanAll(dir, 'wal');
 
-    const second = journalIn(dir);
-    const records = await second.open();
-    expect(records).toEqual([message(1), message(2)]);
-    expect((records[0].row as { createdAt: Date }).createdAt).toBeInstanceOf(Date);
-    await second.removeOrphans();
-    expect(readdirSync(dir).filter((n) => n.startsWith('wal-999999999-'))).toEqual([]);
-  });
+      const second = journalIn(dir);
+      const records = await second.open();
+      expect(records).toEqual([message(1), message(2)]);
+      expect((records[0].row as { createdAt: Date }).createdAt).toBeInstanceOf(Date);
+      await second.removeOrphans();
+      expect(readdirSync(dir).filter((n) => n.startsWith('wal-999999999-'))).toEqual([]);
+    },
+  );
 
   it('skips a torn last line', async () => {
     const first = journalIn(dir);

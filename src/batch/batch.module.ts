@@ -14,7 +14,7 @@ import { BatchWriter, PgBatchWriter } from './batch.writer';
       provide: BatchJournal,
       inject: [batchConfig.KEY],
       useFactory: (config: BatchConfig) =>
-        config.journalDir ? new BatchJournal(config.journalDir) : null,
+        config.journalDir ? new BatchJournal(config.journalDir, config.journalFsync) : null,
     },
   ],
   exports: [BatchService],

@@ -22,7 +22,14 @@ function setup(
   const writer = new FakeBatchWriter();
   const registry = new Registry();
   const service = new BatchService(
-    { size: 3, flushIntervalMs: 1000, maxPending: 100, journalDir: null, ...config },
+    {
+      size: 3,
+      flushIntervalMs: 1000,
+      maxPending: 100,
+      journalDir: null,
+      journalFsync: 'always',
+      ...config,
+    },
     writer,
     registry,
   );
@@ -327,7 +334,13 @@ describe('BatchService', () => {
       close: () => Promise.resolve(),
     } as unknown as BatchJournal;
     const service = new BatchService(
-      { size: 3, flushIntervalMs: 1000, maxPending: 100, journalDir: 'unused' },
+      {
+        size: 3,
+        flushIntervalMs: 1000,
+        maxPending: 100,
+        journalDir: 'unused',
+        journalFsync: 'always',
+      },
       writer,
       new Registry(),
       journal,

@@ -73,7 +73,7 @@ import { StartUpdate } from './updates/start.update';
       inject: [telegramConfig.KEY, batchConfig.KEY],
       useFactory: (telegram: TelegramConfig, batch: BatchConfig) =>
         telegram.mode === 'polling' && batch.journalDir
-          ? new IntakeJournal(batch.journalDir)
+          ? new IntakeJournal(batch.journalDir, batch.journalFsync)
           : null,
     },
     PollingUpdateSource,

@@ -98,6 +98,7 @@ export const batchConfig = registerAs('batch', () => {
     flushIntervalMs: env.BATCH_FLUSH_INTERVAL_MS,
     maxPending: env.BATCH_MAX_PENDING,
     journalDir: env.BATCH_JOURNAL ? join(env.DATA_DIR, 'journal') : null,
+    journalFsync: env.JOURNAL_FSYNC,
   };
 });
 

@@ -61,6 +61,9 @@ export const envFields = z.object({
   BATCH_FLUSH_INTERVAL_MS: int(10).default(1000),
   BATCH_MAX_PENDING: int(1).default(10000),
   BATCH_JOURNAL: bool.default(true),
+  JOURNAL_FSYNC: z
+    .enum(['always', 'everysec'], { message: 'must be always or everysec' })
+    .default('always'),
   DISPATCH_CONCURRENCY: int(1, 10000).default(64),
   UPDATE_TIMEOUT_MS: int(100).default(20000),
   SHUTDOWN_TIMEOUT_MS: int(100).default(20000),

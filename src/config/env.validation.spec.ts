@@ -19,6 +19,7 @@ describe('validateEnv', () => {
       BATCH_SIZE: 50,
       BATCH_FLUSH_INTERVAL_MS: 1000,
       DATA_DIR: './data',
+      JOURNAL_FSYNC: 'always',
       TELEGRAM_API_ROOT: 'https://api.telegram.org',
     });
     expect(env.DATABASE_URL).toBeUndefined();
@@ -30,6 +31,7 @@ describe('validateEnv', () => {
         PORT: 'abc',
         RATE_LIMIT: '-3',
         BOT_MODE: 'foo',
+        JOURNAL_FSYNC: 'sometimes',
         WEBHOOK_SECRET: 'has spaces secret!',
       });
     expect(attempt).toThrow(ConfigValidationError);
@@ -43,6 +45,7 @@ describe('validateEnv', () => {
           'PORT',
           'RATE_LIMIT',
           'BOT_MODE',
+          'JOURNAL_FSYNC',
           'WEBHOOK_SECRET',
         ]),
       );

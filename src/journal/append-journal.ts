@@ -16,24 +16,38 @@ interface Segment {
   bytes: number;
   /** Highest buffer sequence number written to this segment. */
   maxSeq: number;
+  /** Written since its last fdatasync (`everysec` only). */
+  dirty: boolean;
 }
+
+/**
+ * When a journal write counts as done. `always`: once it is on disk, so nothing acknowledged is
+ * lost even by a crash of the machine. `everysec`: once the OS has it, so a crash or kill of the
+ * process loses nothing, and what was written is fdatasync'd each second, so a crash of the
+ * machine may lose the last second (Redis' `appendfsync everysec`). On a volume that does not
+ * outlive the machine, `always` buys nothing.
+ */
+export type JournalFsync = 'always' | 'everysec';
+
+const FSYNC_EVERY_MS = 1000;
 
 /** A segment grows to this size before a new one is started (old ones go once their rows are flushed). */
 const SEGMENT_BYTES = 8 * 1024 * 1024;
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND;
 /**
- * Appends with O_DSYNC: a write returns once its data is on disk, so a group commit is one
- * syscall (and one trip to the thread pool) instead of write + fdatasync. Where the platform has
- * no O_DSYNC (Windows), each write is followed by datasync().
+ * `always` appends with O_DSYNC: a write returns once its data is on disk, so a group commit is
+ * one syscall (and one trip to the thread pool) instead of write + fdatasync. Where the platform
+ * has no O_DSYNC (Windows), each write is followed by datasync().
  */
-const APPEND_FLAGS =
-  constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | (constants.O_DSYNC ?? 0);
+const DSYNC_APPEND_FLAGS = APPEND_FLAGS | (constants.O_DSYNC ?? 0);
 
 /**
  * A local append-only journal of records that must survive a crash until their owner is done with
- * them (see BatchJournal and IntakeJournal). A record is durable once sync() resolves; the records
- * of a process that died are handed to the next start. Writes are group-committed: one synchronous
- * write (O_DSYNC) covers every record appended since the previous one. Each record carries a
- * sequence number (non-decreasing) by which the owner says what it no longer needs (release).
+ * them (see BatchJournal and IntakeJournal). A record is durable once sync() resolves (on disk, or
+ * with `everysec` written to the OS: see JournalFsync); the records of a process that died are
+ * handed to the next start. Writes are group-committed: one write covers every record appended
+ * since the previous one. Each record carries a sequence number (non-decreasing) by which the
+ * owner says what it no longer needs (release).
  *
  * Hand-written: no maintained Node library does a small fsync'd append-only log with this
  * lifecycle (the file names carry pid and process start time so a live sibling replica on the
@@ -46,8 +60,9 @@ export class AppendJournal<T> {
   private segmentNo = 0;
   private unsynced = '';
   private unsyncedMaxSeq = 0;
-  /** Highest sequence number on disk. */
+  /** Highest sequence number written. */
   private syncedSeq = 0;
+  private fsyncTimer: NodeJS.Timeout | undefined;
   private writing = false;
   /** Callers of sync(), in order of the sequence number each waits for. */
   private waiters: { seq: number; resolve: () => void; reject: (error: Error) => void }[] = [];
@@ -59,6 +74,7 @@ export class AppendJournal<T> {
     private readonly dir: string,
     private readonly prefix: string,
     private readonly codec: JournalCodec<T>,
+    private readonly fsync: JournalFsync = 'always',
   ) {
     this.filePattern = new RegExp(`^${prefix}-(\\d+)-(\\d+)-[0-9a-f]+-\\d+\\.ndjson$`);
   }
@@ -71,6 +87,10 @@ export class AppendJournal<T> {
     for (const name of this.orphans)
       records.push(...this.parseRecords(await readFile(join(this.dir, name), 'utf8')));
     await this.startSegment();
+    if (this.fsync === 'everysec') {
+      this.fsyncTimer = setInterval(() => void this.fsyncDirty(), FSYNC_EVERY_MS);
+      this.fsyncTimer.unref();
+    }
     return records;
   }
 
@@ -108,6 +128,7 @@ export class AppendJournal<T> {
     if (this.writing || this.unsynced) return;
     while (this.segments.length > 1 && this.segments[0].maxSeq < minPendingSeq) {
       const done = this.segments.shift()!;
+      done.dirty = false; // deleted: nothing in it needs to reach the disk
       await done.handle.close();
       await rm(done.path, { force: true });
     }
@@ -125,7 +146,9 @@ export class AppendJournal<T> {
 
   /** Closes the journal; its files are deleted only when nothing in them is pending. */
   async close(nothingPending: boolean): Promise<void> {
+    clearInterval(this.fsyncTimer);
     await this.sync();
+    if (!nothingPending) await this.fsyncDirty();
     for (const segment of this.segments.splice(0)) {
       await segment.handle.close();
       if (nothingPending) await rm(segment.path, { force: true });
@@ -142,7 +165,26 @@ export class AppendJournal<T> {
 
   private async startSegment(): Promise<void> {
     const path = join(this.dir, `${this.prefix}-${this.id}-${this.segmentNo++}.ndjson`);
-    this.segments.push({ path, handle: await open(path, APPEND_FLAGS), bytes: 0, maxSeq: 0 });
+    const flags = this.fsync === 'always' ? DSYNC_APPEND_FLAGS : APPEND_FLAGS;
+    this.segments.push({
+      path,
+      handle: await open(path, flags),
+      bytes: 0,
+      maxSeq: 0,
+      dirty: false,
+    });
+  }
+
+  /** `everysec`: puts what was written since the last call on disk. */
+  private async fsyncDirty(): Promise<void> {
+    for (const segment of [...this.segments]) {
+      if (!segment.dirty) continue;
+      segment.dirty = false;
+      await segment.handle.datasync().catch((error: Error) => {
+        segment.dirty = true;
+        this.logger.error(`${this.prefix} journal fdatasync failed: ${error.message}`);
+      });
+    }
   }
 
   /** Writes until nothing is unsynced: one write (group commit) per turn, covering every append so far. */
@@ -169,7 +211,8 @@ export class AppendJournal<T> {
     if (this.current.bytes > SEGMENT_BYTES) await this.startSegment();
     const segment = this.current;
     await segment.handle.write(text);
-    if (!constants.O_DSYNC) await segment.handle.datasync();
+    if (this.fsync === 'everysec') segment.dirty = true;
+    else if (!constants.O_DSYNC) await segment.handle.datasync();
     segment.bytes += Buffer.byteLength(text);
     segment.maxSeq = maxSeq;
     this.syncedSeq = maxSeq;

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Update } from 'telegraf/types';
-import { AppendJournal, type JournalCodec } from '../../journal/append-journal';
+import { AppendJournal, type JournalCodec, type JournalFsync } from '../../journal/append-journal';
 
 /** One journal line: a page of updates as received, or the ids of updates finished since. */
 type IntakeRecord = { updates: Update[] } | { done: number[] };
@@ -14,8 +14,8 @@ const codec: JournalCodec<IntakeRecord> = {
 const RELEASE_BYTES = 1024 * 1024;
 
 /**
- * Polled updates still running when the next poll is due, fsync'd before that poll confirms their
- * offset to Telegram. Confirming only finished updates (without a journal) keeps at most one page
+ * Polled updates still running when the next poll is due, journaled (see JournalFsync) before
+ * that poll confirms their offset to Telegram. Confirming only finished updates (without a journal) keeps at most one page
  * of updates in play past the oldest unfinished one, lets one slow update stall intake, and
  * re-fetches the updates still running with every poll.
  *
@@ -32,8 +32,8 @@ export class IntakeJournal {
   private done: number[] = [];
   private seq = 0;
 
-  constructor(dir: string) {
-    this.log = new AppendJournal(dir, 'intake', codec);
+  constructor(dir: string, fsync?: JournalFsync) {
+    this.log = new AppendJournal(dir, 'intake', codec, fsync);
   }
 
   /**
