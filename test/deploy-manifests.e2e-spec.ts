@@ -42,6 +42,19 @@ describe('Kubernetes manifests match the app', () => {
     },
   );
 
+  it.each(['telegram-bot-polling', 'telegram-bot-webhook'])(
+    '%s keeps DATA_DIR (the journals) on a pod volume, which outlives a container restart',
+    (name) => {
+      const dataDir = /^ENV .*\bDATA_DIR=(\S+)/m.exec(
+        readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8'),
+      )?.[1];
+      const pod = deployment(name).spec.template.spec;
+      const mount = pod.containers[0].volumeMounts.find((m: any) => m.mountPath === dataDir);
+      expect(mount).toBeDefined();
+      expect(pod.volumes).toContainEqual({ name: mount.name, emptyDir: {} });
+    },
+  );
+
   it('runs exactly one polling replica, replaced rather than rolled', () => {
     const polling = deployment('telegram-bot-polling');
     expect(polling.spec.replicas).toBe(1);
