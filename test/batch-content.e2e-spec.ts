@@ -17,10 +17,14 @@ describe('BatchModule with hostile content (e2e)', () => {
 
   it('stores NUL bytes, 4096-character texts and absurd names; dead-letters only refused rows', async () => {
     const long = 'й'.repeat(4096);
+    // What an array literal would mistake for syntax: rows go to PostgreSQL as one array per column.
+    const arrayish = 'say "hi", {x} \\ y\nNULL';
     app.batch.addMessage(messageRow(1, 10, 'before\u0000after'));
     app.batch.addMessage(messageRow(2, 10, long));
     app.batch.addMessage({ ...messageRow(3, 10), createdAt: new Date(NaN) });
     app.batch.addMessage(messageRow(4, null, null));
+    app.batch.addMessage(messageRow(5, 12, arrayish));
+    app.batch.addUserActivity({ ...activityRow(12, new Date()), username: 'NULL', lastName: '{}' });
     app.batch.addUserActivity({ ...activityRow(10, new Date(), 3), firstName: 'x'.repeat(10_000) });
     app.batch.addUserActivity({ ...activityRow(11, new Date(), 3_000_000_000) });
     await app.batch.flushed();
@@ -32,15 +36,23 @@ describe('BatchModule with hostile content (e2e)', () => {
       [1, 'beforeafter'],
       [2, long],
       [4, null],
+      [5, arrayish],
     ]);
     const users = await app.query<{
       id: string | number;
       name_length: number;
       message_count: number;
-    }>('SELECT id, length(first_name) AS name_length, message_count FROM users ORDER BY id');
+      username: string;
+      last_name: string | null;
+    }>(
+      'SELECT id, length(first_name) AS name_length, message_count, username, last_name FROM users ORDER BY id',
+    );
     // User 10: three activity messages, one of them the refused update 3, so two are counted.
-    expect(users.map((u) => [Number(u.id), u.name_length, u.message_count])).toEqual([
-      [10, 256, 2],
+    expect(
+      users.map((u) => [Number(u.id), u.name_length, u.message_count, u.username, u.last_name]),
+    ).toEqual([
+      [10, 256, 2, 'user10', null],
+      [12, 4, 1, 'NULL', '{}'],
     ]);
 
     const dead = await app.query<{

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
-import { insertDeadLetterSql, writeBatchSql } from './batch.sql';
+import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { insertDeadLetterSql, WRITE_BATCH_SQL, writeBatchParams } from './batch.sql';
 import type { MessageRow, UserWrite, WriteResult } from './batch.types';
 
 /** Where flushed rows go; a fake in unit specs, PostgreSQL in the app. */
@@ -12,50 +14,39 @@ export abstract class BatchWriter {
   abstract deadLetter(kind: 'message' | 'user', payloadJson: string, reason: string): Promise<void>;
 }
 
-/**
- * Rows per statement at most (also bounds its parameters well below PostgreSQL's 65,535). A
- * flush hands over BATCH_SIZE rows of each kind; a larger write is split into several statements
- * in one transaction.
- */
-const MAX_ROWS_PER_STATEMENT = 1000;
+/** The flush statement's name: PostgreSQL keeps it prepared on each connection that ran it. */
+const WRITE_BATCH_STATEMENT = 'tgbot_write_batch';
 
 /**
- * Writes through the app's DataSource. A flush is one statement (see writeBatchSql): one round
+ * Writes through the app's DataSource. A flush is one statement (see WRITE_BATCH_SQL): one round
  * trip on one connection, released right after (the null pool then closes it).
  */
 @Injectable()
 export class PgBatchWriter extends BatchWriter {
+  /**
+   * pg's pool under TypeORM on a PostgreSQL server, for the flush as a named (prepared) statement;
+   * TypeORM's query() sends only text and parameters. Null on embedded PGlite, whose pool takes
+   * only those too.
+   */
+  private readonly pgPool: Pool | null;
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     super();
+    const pool = (dataSource.driver as Partial<PostgresDriver>).master as unknown;
+    this.pgPool = pool instanceof Pool ? pool : null;
   }
 
   async write(messages: MessageRow[], users: UserWrite[]): Promise<WriteResult> {
-    const parts = Math.ceil(Math.max(messages.length, users.length) / MAX_ROWS_PER_STATEMENT);
-    if (parts <= 1) return writeStatement(this.dataSource, messages, users);
-    return this.dataSource.transaction(async (manager) => {
-      const total = { messagesInserted: 0, usersUpserted: 0 };
-      for (let i = 0; i < parts; i++) {
-        const [from, to] = [i * MAX_ROWS_PER_STATEMENT, (i + 1) * MAX_ROWS_PER_STATEMENT];
-        const part = await writeStatement(manager, messages.slice(from, to), users.slice(from, to));
-        total.messagesInserted += part.messagesInserted;
-        total.usersUpserted += part.usersUpserted;
-      }
-      return total;
-    });
+    const values = writeBatchParams(messages, users);
+    const [row]: { messages: number; users: number }[] = this.pgPool
+      ? (await this.pgPool.query({ name: WRITE_BATCH_STATEMENT, text: WRITE_BATCH_SQL, values }))
+          .rows
+      : await this.dataSource.query(WRITE_BATCH_SQL, values);
+    return { messagesInserted: row.messages, usersUpserted: row.users };
   }
 
   async deadLetter(kind: 'message' | 'user', payloadJson: string, reason: string): Promise<void> {
     const { sql, params } = insertDeadLetterSql(kind, payloadJson, reason);
     await this.dataSource.query(sql, params);
   }
-}
-
-async function writeStatement(
-  db: Pick<EntityManager, 'query'>,
-  messages: MessageRow[],
-  users: UserWrite[],
-): Promise<WriteResult> {
-  const { sql, params } = writeBatchSql(messages, users);
-  const [row]: { messages: number; users: number }[] = await db.query(sql, params);
-  return { messagesInserted: row.messages, usersUpserted: row.users };
 }

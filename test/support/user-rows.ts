@@ -4,7 +4,7 @@ import type { MessageRow, UserWrite } from '../../src/batch/batch.types';
 export type UserUpsertRow = Omit<UserWrite, 'extra'> & { increment: number };
 
 /**
- * The reference semantics of PgBatchWriter's user upsert (see writeBatchSql), for the fake writer.
+ * The reference semantics of PgBatchWriter's user upsert (see WRITE_BATCH_SQL), for the fake writer.
  * The user rows of one transaction: each user's increment is its `extra` plus the message rows
  * this transaction actually inserted for it (replays insert nothing, so they count nothing).
  * A user with inserted messages but no activity in this write still gets a row, so its count is
