@@ -76,7 +76,7 @@ export class IntakeJournal {
     if (this.pending.delete(updateId)) this.done.push(updateId);
   }
 
-  /** Resolves once every page appended so far is on disk (finished updates are marked on the way). */
+  /** Resolves once every page appended so far is durable (finished updates are marked on the way). */
   async sync(): Promise<void> {
     this.appendDone();
     await this.log.sync();

@@ -65,9 +65,9 @@ export class UpdateIntake {
   }
 
   /**
-   * Journals the updates accepted and still unfinished, and waits until they are on disk. False
-   * when they are not (no journal, or a write failed): then only finished updates may be
-   * confirmed, from now on.
+   * Journals the updates accepted and still unfinished, and waits until they are durable (see
+   * JournalFsync). False when they are not (no journal, or a write failed): then only finished
+   * updates may be confirmed, from now on.
    */
   async journaled(): Promise<boolean> {
     if (!this.journaling) return false;
