@@ -227,7 +227,11 @@ function notes(r: RunResult): string {
     if (e.dbReadsPerMessage !== undefined && e.dbReadsPerMessage !== null)
       parts.push(`DB reads/msg ${e.dbReadsPerMessage}`);
   }
-  if (r.profile === 'idle') parts.push(`${e.pollsPerMinute} polls/min, CPU ${n(r.cpuPercent, 3)}%`);
+  if (r.profile === 'idle') {
+    parts.push(`${e.pollsPerMinute} polls/min, CPU ${n(r.cpuPercent, 3)}%`);
+    // The peak column is the process's lifetime peak, which for an idle bot is a start-up spike.
+    if (r.endRssMb !== null) parts.push(`RSS at the end ${r.endRssMb} MB`);
+  }
   if (r.profile === 'soak' && e.rssSlopeMbPerHour !== undefined) {
     parts.push(`RSS ${e.rssSlopeMbPerHour} ± ${e.rssSlopeCi95MbPerHour} MB/h`);
     if (e.heapSlopeMbPerHour !== null && e.heapSlopeMbPerHour !== undefined)
