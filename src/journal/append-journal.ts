@@ -3,6 +3,7 @@ import { constants, readFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
+import { atMostEvery } from '../common/at-most-every';
 
 /** How one record becomes one line of the journal and back (`decode` throws on a torn line). */
 export interface JournalCodec<T> {
@@ -30,6 +31,8 @@ interface Segment {
 export type JournalFsync = 'always' | 'everysec';
 
 const FSYNC_EVERY_MS = 1000;
+/** A failing disk fails every second's fdatasync: one log line per this interval is enough. */
+const FSYNC_ERROR_LOG_EVERY_MS = 30_000;
 
 /** A segment grows to this size before a new one is started (old ones go once their rows are flushed). */
 const SEGMENT_BYTES = 8 * 1024 * 1024;
@@ -55,6 +58,7 @@ const DSYNC_APPEND_FLAGS = APPEND_FLAGS | (constants.O_DSYNC ?? 0);
  */
 export class AppendJournal<T> {
   private readonly logger = new Logger(AppendJournal.name);
+  private readonly fsyncErrorGate = atMostEvery(FSYNC_ERROR_LOG_EVERY_MS);
   private readonly id = `${process.pid}-${processStartTime(process.pid)}-${randomBytes(4).toString('hex')}`;
   private segments: Segment[] = [];
   private segmentNo = 0;
@@ -182,7 +186,8 @@ export class AppendJournal<T> {
       segment.dirty = false;
       await segment.handle.datasync().catch((error: Error) => {
         segment.dirty = true;
-        this.logger.error(`${this.prefix} journal fdatasync failed: ${error.message}`);
+        if (this.fsyncErrorGate())
+          this.logger.error(`${this.prefix} journal fdatasync failed: ${error.message}`);
       });
     }
   }
