@@ -67,12 +67,14 @@ export function tuneHeapForTraffic(): void {
  */
 function capYoungGeneration(maxSemiSpaceBytes: number): void {
   let capped = false;
-  new PerformanceObserver(() => {
+  const check = () => {
     const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
     // The new space's committed size counts both semi-spaces.
     const atCap = (young?.space_size ?? 0) >= 2 * maxSemiSpaceBytes;
     if (atCap === capped) return;
     capped = atCap;
     setFlagsFromString(`--semi-space-growth-factor=${atCap ? 1 : SEMI_SPACE_GROWTH_FACTOR}`);
-  }).observe({ type: 'gc' });
+  };
+  check(); // it may be at the cap already (when started without tuneHeapForBoot)
+  new PerformanceObserver(check).observe({ type: 'gc' });
 }
