@@ -44,8 +44,8 @@ describe('tuneHeapForTraffic', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function largestYoungGenerationMb(tune: boolean): Promise<number> {
-    const env = { ...process.env, TUNING: tune ? tuning : '' };
+  async function largestYoungGenerationMb(tune: boolean, nodeOptions = ''): Promise<number> {
+    const env = { ...process.env, TUNING: tune ? tuning : '', NODE_OPTIONS: nodeOptions };
     const { stdout } = await run(process.execPath, ['-e', CHILD], { env });
     return Number(stdout);
   }
@@ -58,5 +58,9 @@ describe('tuneHeapForTraffic', () => {
     expect(untuned).toBeGreaterThan(16); // V8's own maximum is 2 × 16 MB
     expect(tuned).toBeGreaterThan(2); // still grows from its 2 × 1 MB start
     expect(tuned).toBeLessThanOrEqual(16);
+  });
+
+  it('leaves the young generation alone when NODE_OPTIONS sets its maximum', async () => {
+    expect(await largestYoungGenerationMb(true, '--max_semi_space_size=32')).toBeGreaterThan(16);
   });
 });

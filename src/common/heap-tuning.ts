@@ -8,7 +8,7 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
  * RSS); the `--max-semi-space-size` family does not: it is fixed when the heap is created, so the
  * young generation's cap below works through the growth factor instead.
  *
- * A flag given on the command line wins: it is left alone here.
+ * A flag given to node (command line or NODE_OPTIONS) wins: it is left alone here.
  */
 
 /** Young generation growth factor, V8's default. */
@@ -28,8 +28,15 @@ const MAX_SEMI_SPACE_MB = 8;
  */
 const HEAP_GROWING_PERCENT = 60;
 
+/**
+ * Whether `--flag` was given to node, on its command line or in NODE_OPTIONS (which node does not
+ * copy into execArgv). V8 takes `_` and `-` alike in flag names.
+ */
 function given(flag: string): boolean {
-  return process.execArgv.some((arg) => arg.startsWith(`--${flag}`));
+  const fromEnv = process.env.NODE_OPTIONS?.split(/\s+/) ?? [];
+  return [...process.execArgv, ...fromEnv].some((arg) =>
+    arg.replace(/_/g, '-').startsWith(`--${flag}`),
+  );
 }
 
 function setUnlessGiven(flag: string, value: number): void {
@@ -51,7 +58,7 @@ export function tuneHeapForBoot(): void {
 /**
  * Once the service is up: the young generation may grow again under load, up to MAX_SEMI_SPACE_MB.
  * Kept at 1 MB, what a burst has in flight is promoted to the old generation instead, and the burst
- * peak is no lower. A growth factor or maximum given on the command line wins.
+ * peak is no lower. A growth factor or maximum given to node wins.
  */
 export function tuneHeapForTraffic(): void {
   if (given('semi-space-growth-factor')) return;
