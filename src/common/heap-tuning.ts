@@ -29,14 +29,16 @@ const MAX_SEMI_SPACE_MB = 8;
 const HEAP_GROWING_PERCENT = 60;
 
 /**
- * Whether `--flag` was given to node, on its command line or in NODE_OPTIONS (which node does not
- * copy into execArgv). V8 takes `_` and `-` alike in flag names.
+ * What node was given: its command line and NODE_OPTIONS (which node does not copy into execArgv).
+ * Read here, not from the config module: the boot tuning runs before the framework loads. `_` is
+ * spelled `-`, as V8 takes both in flag names.
  */
+const NODE_ARGS = [...process.execArgv, ...(process.env.NODE_OPTIONS?.split(/\s+/) ?? [])].map(
+  (arg) => arg.replace(/_/g, '-'),
+);
+
 function given(flag: string): boolean {
-  const fromEnv = process.env.NODE_OPTIONS?.split(/\s+/) ?? [];
-  return [...process.execArgv, ...fromEnv].some((arg) =>
-    arg.replace(/_/g, '-').startsWith(`--${flag}`),
-  );
+  return NODE_ARGS.some((arg) => arg.startsWith(`--${flag}`));
 }
 
 function setUnlessGiven(flag: string, value: number): void {
