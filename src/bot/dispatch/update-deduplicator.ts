@@ -37,7 +37,7 @@ export class UpdateDeduplicator {
   private readonly logger = new Logger(UpdateDeduplicator.name);
   private readonly recent = new Set<number>();
   private checkedStorage = false;
-  private lastUpdateAt = 0;
+  private lastUpdateAt = Date.now();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
