@@ -85,7 +85,7 @@ import { StartUpdate } from './updates/start.update';
     MenuUpdate,
     MessageUpdate,
   ],
-  exports: [BotStatusService, BotHealthIndicator, UpdateLedger],
+  exports: [BotStatusService, BotHealthIndicator],
 })
 export class BotModule implements NestModule {
   constructor(@Inject(telegramConfig.KEY) private readonly config: TelegramConfig) {}

@@ -105,11 +105,14 @@ export class UpdateDeduplicator {
 
   /** The ids of the message updates whose message is stored already. */
   private async storedIds(updates: Update[]): Promise<Set<number>> {
-    const messages = updates.flatMap((u) =>
-      'message' in u
-        ? [{ id: u.update_id, chat: u.message.chat.id, message: u.message.message_id }]
-        : [],
-    );
+    const messages = updates.flatMap((u) => {
+      const message = (u as Partial<Update.MessageUpdate>).message;
+      const chat = message?.chat?.id;
+      const id = message?.message_id;
+      return Number.isSafeInteger(chat) && Number.isSafeInteger(id)
+        ? [{ id: u.update_id, chat: chat!, message: id! }]
+        : [];
+    });
     if (messages.length === 0) return new Set();
     try {
       const rows: { chat_id: string; message_id: string }[] = await withDbRetry(

@@ -85,11 +85,6 @@ export class UpdateLedger implements EffectRecorder {
     return this.journaling;
   }
 
-  /** Updates received and not finished. */
-  get unfinished(): number {
-    return this.tracker.pending;
-  }
-
   /**
    * Opens the journal and runs again, oldest first, what a crashed predecessor received but did
    * not finish. Call before the first poll or webhook request.
