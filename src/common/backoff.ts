@@ -1,4 +1,7 @@
-/** Exponential backoff with "full jitter": spreads retries of many clients instead of syncing them. */
+/**
+ * Exponential backoff with "equal jitter" (half the ceiling fixed, half random): spreads the retries
+ * of many clients instead of syncing them.
+ */
 export interface BackoffOptions {
   baseMs: number;
   maxMs: number;

@@ -1,0 +1,140 @@
+import { Logger } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import type { Context, Telegraf, Telegram } from 'telegraf';
+import type { Update } from 'telegraf/types';
+import type { TelegramConfig } from '../../config/app.config';
+import { BotMetrics } from '../bot.metrics';
+import { ReplyOutcomeUnknownError } from '../ledger/update-effects';
+import type { MiddlewareChain } from './middleware-chain';
+import { FAILURE_REPLY, UpdateDispatcher } from './update-dispatcher';
+
+const message = (id: number, chat: number): Update =>
+  ({
+    update_id: id,
+    message: { message_id: id, date: 1, chat: { id: chat, type: 'private' }, text: `m${id}` },
+  }) as Update;
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('UpdateDispatcher', () => {
+  /** Handlers the test finishes by hand, by update id, in the order they started. */
+  let started: number[];
+  let finish: Map<number, (error?: Error) => void>;
+  let apologies: number[];
+
+  const dispatcher = (concurrency = 2, updateTimeoutMs = 60_000) => {
+    const telegram = {
+      sendMessage: (chatId: number, text: string) => {
+        if (text === FAILURE_REPLY) apologies.push(chatId);
+        return Promise.resolve({});
+      },
+    } as unknown as Telegram;
+    const bot = { telegram, botInfo: { id: 1, username: 'bot' }, context: {} };
+    const chain = {
+      run: (ctx: Context) =>
+        new Promise<void>((resolve, reject) => {
+          started.push(ctx.update.update_id);
+          finish.set(ctx.update.update_id, (error) => (error ? reject(error) : resolve()));
+        }),
+    };
+    const config = { dispatchConcurrency: concurrency, pollingLimit: 100, updateTimeoutMs };
+    return new UpdateDispatcher(
+      bot as unknown as Telegraf<Context>,
+      config as TelegramConfig,
+      new BotMetrics(new Registry(), config as TelegramConfig),
+      chain as unknown as MiddlewareChain,
+    );
+  };
+
+  beforeAll(() => Logger.overrideLogger(false));
+  beforeEach(() => {
+    started = [];
+    finish = new Map();
+    apologies = [];
+  });
+  afterEach(async () => {
+    jest.useRealTimers();
+    for (const done of finish.values()) done(); // no deadline timer outlives a test
+    await settle();
+  });
+
+  it('runs one chat’s updates strictly in order, while other chats go ahead', async () => {
+    const d = dispatcher();
+    const first = d.dispatch(message(1, 10));
+    void d.dispatch(message(2, 10));
+    void d.dispatch(message(3, 20));
+    await settle();
+    expect(started).toEqual([1, 3]);
+    finish.get(3)!();
+    await settle();
+    expect(started).toEqual([1, 3]);
+    finish.get(1)!();
+    await first;
+    await settle();
+    expect(started).toEqual([1, 3, 2]);
+  });
+
+  it('handles at most DISPATCH_CONCURRENCY chats at once', async () => {
+    const d = dispatcher(2);
+    for (const [id, chat] of [
+      [1, 10],
+      [2, 20],
+      [3, 30],
+    ])
+      void d.dispatch(message(id, chat));
+    await settle();
+    expect(started).toEqual([1, 2]);
+    finish.get(2)!();
+    await settle();
+    expect(started).toEqual([1, 2, 3]);
+  });
+
+  it('apologises with the fixed text when a handler throws, and moves on', async () => {
+    const d = dispatcher();
+    const done = d.dispatch(message(1, 10));
+    void d.dispatch(message(2, 10));
+    await settle();
+    finish.get(1)!(new Error('boom: secret details'));
+    await done;
+    await settle();
+    expect(apologies).toEqual([10]);
+    expect(started).toEqual([1, 2]);
+  });
+
+  it('does not apologise for a reply in doubt after a crash', async () => {
+    const d = dispatcher();
+    const done = d.dispatch(message(1, 10));
+    await settle();
+    finish.get(1)!(new ReplyOutcomeUnknownError('sendMessage', 0));
+    await done;
+    expect(apologies).toEqual([]);
+  });
+
+  it('gives up on an update past UPDATE_TIMEOUT_MS, so its chat moves on', async () => {
+    jest.useFakeTimers();
+    const d = dispatcher(2, 1000);
+    const done = d.dispatch(message(1, 10));
+    void d.dispatch(message(2, 10));
+    await jest.advanceTimersByTimeAsync(1200);
+    await done;
+    expect(apologies).toEqual([10]);
+    expect(started).toEqual([1, 2]);
+  });
+
+  it('waits for room under its capacity, and a drain past its deadline starts nothing more', async () => {
+    const d = dispatcher(1);
+    for (let i = 0; i < d.capacity; i++) void d.dispatch(message(i, 10));
+    let room = false;
+    void d.whenRoom().then(() => (room = true));
+    await settle();
+    expect(room).toBe(false);
+    finish.get(0)!();
+    await settle();
+    expect(room).toBe(true);
+
+    await expect(d.drain(10)).resolves.toBe(d.capacity - 1);
+    finish.get(1)!();
+    await settle();
+    expect(started).toEqual([0, 1]);
+  });
+});

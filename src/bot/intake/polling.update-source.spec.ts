@@ -1,0 +1,153 @@
+import { Logger } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import { TelegramError, type Context, type Telegraf } from 'telegraf';
+import type { Update } from 'telegraf/types';
+import type { TelegramConfig } from '../../config/app.config';
+import { BotStatusService } from '../bot-status.service';
+import { BotMetrics } from '../bot.metrics';
+import type { UpdateLedger } from '../ledger/update-ledger';
+import { PollingUpdateSource } from './polling.update-source';
+
+const update = (id: number) => ({ update_id: id }) as Update;
+const apiError = (code: number, retryAfter?: number) =>
+  new TelegramError({
+    error_code: code,
+    description: `error ${code}`,
+    ...(retryAfter ? { parameters: { retry_after: retryAfter } } : {}),
+  });
+
+type Answer = Update[] | Error;
+
+describe('PollingUpdateSource', () => {
+  let answers: Answer[];
+  let polls: { offset: number; limit: number; timeout: number; allowed_updates: string[] }[];
+  let received: Update[][];
+  let confirmed: number[];
+  let status: BotStatusService;
+  let metrics: BotMetrics;
+  let nextOffset: number;
+  let source: PollingUpdateSource;
+
+  const config = {
+    pollingTimeoutSec: 30,
+    readLatencySec: 5,
+    pollingLimit: 100,
+    allowedUpdates: ['message', 'callback_query'],
+    apiTimeoutMs: 1000,
+    dispatchConcurrency: 1,
+  } as unknown as TelegramConfig;
+
+  beforeAll(() => Logger.overrideLogger(false));
+  beforeEach(() => {
+    jest.useFakeTimers();
+    answers = [];
+    polls = [];
+    received = [];
+    confirmed = [];
+    nextOffset = 0;
+    status = new BotStatusService();
+    metrics = new BotMetrics(new Registry(), config);
+    const telegram = {
+      // The next scripted answer; with none left, a long poll that lasts until the loop stops.
+      callApi: (
+        _method: string,
+        payload: (typeof polls)[number],
+        options: { signal: AbortSignal },
+      ) => {
+        polls.push(payload);
+        const answer = answers.shift();
+        if (answer instanceof Error) return Promise.reject(answer);
+        if (answer) return Promise.resolve(answer);
+        return new Promise((_, reject) =>
+          options.signal.addEventListener('abort', () => reject(new Error('aborted'))),
+        );
+      },
+    };
+    const ledger = {
+      journalsUpdates: true,
+      whenRoom: () => Promise.resolve(),
+      whenIdle: () => Promise.resolve(),
+      confirmableOffset: () => Promise.resolve(nextOffset),
+      confirmed: (offset: number) => confirmed.push(offset),
+      receive: (updates: Update[]) => {
+        received.push(updates);
+        if (updates.length) nextOffset = updates[updates.length - 1].update_id + 1;
+        return Promise.resolve(updates.length);
+      },
+    };
+    source = new PollingUpdateSource(
+      { telegram } as unknown as Telegraf<Context>,
+      config,
+      ledger as unknown as UpdateLedger,
+      status,
+      metrics,
+    );
+  });
+  afterEach(async () => {
+    await source.stop();
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  it('long-polls with limit, timeout and allowed updates, confirming the offset the ledger gives', async () => {
+    answers = [[update(10), update(11)], []];
+    source.start();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(polls.map((p) => p.offset)).toEqual([0, 12, 12]);
+    expect(polls[0]).toMatchObject({
+      limit: 100,
+      timeout: 30,
+      allowed_updates: config.allowedUpdates,
+    });
+    expect(received).toEqual([[update(10), update(11)], []]);
+    expect(confirmed).toEqual([0, 12]);
+    expect(status.intakeRunning).toBe(true);
+  });
+
+  it('waits retry_after on 429 before the next poll', async () => {
+    answers = [apiError(429, 7)];
+    source.start();
+    await jest.advanceTimersByTimeAsync(6_900);
+    expect(polls).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(200);
+    expect(polls).toHaveLength(2);
+  });
+
+  it('stops for good on 401, saying the token was rejected', async () => {
+    answers = [apiError(401)];
+    source.start();
+    await jest.advanceTimersByTimeAsync(120_000);
+    expect(polls).toHaveLength(1);
+    expect(status.intakeRunning).toBe(false);
+    expect(status.lastIntakeError).toMatch(/TELEGRAM_BOT_TOKEN/);
+  });
+
+  it('on 409 reports the conflict, backs off and keeps trying', async () => {
+    answers = [apiError(409), apiError(409), []];
+    source.start();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(status.intakeRunning).toBe(false);
+    expect(status.lastIntakeError).toMatch(/409/);
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(polls.length).toBeGreaterThanOrEqual(3);
+    expect(status.intakeRunning).toBe(true);
+    await expect(metrics.pollConflicts.get()).resolves.toMatchObject({ values: [{ value: 2 }] });
+  });
+
+  it('goes not-ready after repeated network failures and recovers with the next answer', async () => {
+    jest.spyOn(Math, 'random').mockReturnValue(0); // backoff 250, 500, 1000 ms
+    answers = [
+      new Error('ECONNRESET'),
+      new Error('ECONNRESET'),
+      new Error('ECONNRESET'),
+      [update(1)],
+    ];
+    source.start();
+    await jest.advanceTimersByTimeAsync(1_000); // three failures, waiting before the fourth poll
+    expect(status.intakeRunning).toBe(false);
+    expect(status.lastIntakeError).toMatch(/ECONNRESET/);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(received[0]).toEqual([update(1)]);
+    expect(status.intakeRunning).toBe(true);
+  });
+});
