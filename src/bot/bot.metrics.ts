@@ -22,6 +22,7 @@ export class BotMetrics {
   readonly effectsInDoubt: Counter;
   readonly journalFailures: Counter;
   readonly webhookRefused: Counter<'reason'>;
+  readonly callbacksAnsweredEarly: Counter;
 
   constructor(
     @Inject(METRICS_REGISTRY) registry: Registry,
@@ -109,6 +110,11 @@ export class BotMetrics {
       name: 'telegram_bot_webhook_refused_total',
       help: 'Webhook updates answered 429 or 503 so that Telegram sends them again',
       labelNames: ['reason'],
+      registers,
+    });
+    this.callbacksAnsweredEarly = new Counter({
+      name: 'telegram_bot_callbacks_answered_early_total',
+      help: 'Button taps answered at once because their chat was busy (the handler runs later)',
       registers,
     });
     this.handlerDuration = new Histogram({

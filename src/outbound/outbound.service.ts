@@ -17,7 +17,7 @@ export interface CallOptions {
   timeoutMs?: number;
   /**
    * Awaited once, when the call has passed flood control and is about to be sent: the outbox
-   * records the attempt here (see EffectTelegram), so a call waiting for its turn is not one.
+   * records the attempt here (see UpdateTelegram), so a call waiting for its turn is not one.
    */
   beforeSend?: () => Promise<void>;
 }

@@ -14,6 +14,18 @@ const message = (id: number, chat: number): Update =>
     message: { message_id: id, date: 1, chat: { id: chat, type: 'private' }, text: `m${id}` },
   }) as Update;
 
+const tap = (id: number, chat: number): Update =>
+  ({
+    update_id: id,
+    callback_query: {
+      id: `q${id}`,
+      from: { id: chat },
+      data: 'x',
+      chat_instance: 'c',
+      message: { message_id: 1, date: 1, chat: { id: chat, type: 'private' } },
+    },
+  }) as unknown as Update;
+
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('UpdateDispatcher', () => {
@@ -119,6 +131,24 @@ describe('UpdateDispatcher', () => {
     await done;
     expect(apologies).toEqual([10]);
     expect(started).toEqual([1, 2]);
+  });
+
+  it('answers a button tap kept waiting by its chat, and not one that starts soon', async () => {
+    jest.useFakeTimers();
+    const d = dispatcher();
+    const answered: string[] = [];
+    const client = {
+      answerCbQuery: (id: string) => (answered.push(id), Promise.resolve(true)),
+    } as unknown as Telegram;
+    void d.dispatch(message(1, 10));
+    void d.dispatch(tap(2, 10), client);
+    void d.dispatch(message(3, 20));
+    void d.dispatch(tap(4, 20), client);
+    await jest.advanceTimersByTimeAsync(100);
+    finish.get(3)!(); // chat 20 frees up: its tap starts, its handler answers it
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(answered).toEqual(['q2']);
+    expect(started).toEqual([1, 3, 4]);
   });
 
   it('waits for room under its capacity, and a drain past its deadline starts nothing more', async () => {

@@ -20,7 +20,16 @@ interface Job {
   /** The client the update's handlers get as ctx.telegram (its outbox), or the bot's own. */
   telegram?: Telegram;
   done: () => void;
+  /** A button tap waiting in its chat's queue: answered early unless it starts before this fires. */
+  earlyAnswer?: NodeJS.Timeout;
 }
+
+/**
+ * How long a button tap may wait for its chat before it is answered without its handler: long
+ * enough that a tap behind a fast update keeps its handler's own toast, short enough that the
+ * spinner stops well before Telegram calls the query too old (about 15 s).
+ */
+const EARLY_ANSWER_AFTER_MS = 300;
 
 /**
  * Runs updates through Telegraf with bounded concurrency across chats and strict order within one
@@ -71,12 +80,16 @@ export class UpdateDispatcher {
       const key = chatKeyOf(update);
       this.queued++;
       this.metrics.inFlight.set(this.queued);
-      const job = { update, telegram, done };
+      const job: Job = { update, telegram, done };
       const queue = this.queues.get(key);
-      if (queue) return queue.push(job);
+      if (queue) {
+        this.answerIfKeptWaiting(job);
+        return queue.push(job);
+      }
       this.queues.set(key, [job]);
-      if (this.runningChats < this.concurrency && !this.stopped) this.runChat(key);
-      else this.waitingChats.push(key);
+      if (this.runningChats < this.concurrency && !this.stopped) return this.runChat(key);
+      this.waitingChats.push(key);
+      this.answerIfKeptWaiting(job);
     });
   }
 
@@ -102,6 +115,34 @@ export class UpdateDispatcher {
     return this.queued;
   }
 
+  /**
+   * A button tap that waits for its chat's queue longer than EARLY_ANSWER_AFTER_MS is answered
+   * then, without a toast: Telegram shows a spinner until the answer. The handler still runs later,
+   * in order, and its own answer is dropped by the update's client (see UpdateTelegram).
+   */
+  private answerIfKeptWaiting(job: Job): void {
+    const queryId = (job.update as Partial<Update.CallbackQueryUpdate>).callback_query?.id;
+    const telegram = job.telegram;
+    if (!telegram || typeof queryId !== 'string') return;
+    job.earlyAnswer = setTimeout(
+      () => this.answerEarly(job.update, telegram, queryId),
+      EARLY_ANSWER_AFTER_MS,
+    );
+    job.earlyAnswer.unref();
+  }
+
+  private answerEarly(update: Update, telegram: Telegram, queryId: string): void {
+    this.metrics.callbacksAnsweredEarly.inc();
+    telegram
+      .answerCbQuery(queryId)
+      .catch((error: Error) =>
+        this.logger.warn(
+          { updateId: update.update_id },
+          `early callback answer failed: ${error.message}`,
+        ),
+      );
+  }
+
   private runChat(key: string): void {
     this.runningChats++;
     void this.processChat(key);
@@ -111,6 +152,7 @@ export class UpdateDispatcher {
     const queue = this.queues.get(key)!;
     while (queue.length > 0 && !this.stopped) {
       const job = queue[0];
+      clearTimeout(job.earlyAnswer);
       await this.handle(job.update, job.telegram ?? this.bot.telegram);
       queue.shift();
       this.queued--;

@@ -8,9 +8,9 @@ import { BotMetrics } from '../bot.metrics';
 import { UpdateDeduplicator } from '../dispatch/update-deduplicator';
 import { UpdateDispatcher } from '../dispatch/update-dispatcher';
 import { BOT_TELEGRAM } from '../transport/telegram-transport';
-import { EffectTelegram } from './effect-telegram';
 import { IntakeJournal } from './intake-journal';
 import { OffsetTracker } from './offset-tracker';
+import { UpdateTelegram } from './update-telegram';
 import {
   UpdateEffects,
   type EffectOutcome,
@@ -250,7 +250,7 @@ export class UpdateLedger implements EffectRecorder {
       effects = new UpdateEffects(id, this, this.recorded.get(id));
       this.recorded.delete(id);
     }
-    await this.dispatcher.dispatch(update, effects && new EffectTelegram(this.telegram, effects));
+    await this.dispatcher.dispatch(update, new UpdateTelegram(this.telegram, effects));
     effects?.close();
     await this.batch.durable();
     this.dedup.markDone(id);
