@@ -20,7 +20,7 @@ describe('callback fast lane', () => {
     const answers = () =>
       t.api
         .callsOf('answerCallbackQuery')
-        .filter((c) => c.payload.callback_query_id === tap.callback_query!.id);
+        .filter((c) => c.payload.callback_query_id === (tap.callback_query as { id: string }).id);
 
     await t.api.waitFor(() => answers().length === 1, 10_000, 'the tap answered');
     // The chat is still busy: the reply to the message has not gone out yet.

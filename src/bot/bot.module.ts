@@ -14,15 +14,19 @@ import {
   type TelegramConfig,
 } from '../config/app.config';
 import { MessagesModule } from '../messages/messages.module';
+import { MessagesService } from '../messages/messages.service';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
+import { RateLimitService } from '../rate-limit/rate-limit.service';
 import { UsersModule } from '../users/users.module';
+import { UsersService } from '../users/users.service';
 import { AdminService } from './admin/admin.service';
 import { BotStatusService } from './bot-status.service';
 import { BotHealthIndicator } from './bot.health';
 import { BotLifecycle } from './bot.lifecycle';
 import { BotMetrics } from './bot.metrics';
 import { UpdateDeduplicator } from './dispatch/update-deduplicator';
-import { MiddlewareChain } from './dispatch/middleware-chain';
+import { BotContext } from './dispatch/bot-context';
+import { recordActivity } from './intake/record-activity.middleware';
 import { UpdateDispatcher } from './dispatch/update-dispatcher';
 import { PollingUpdateSource } from './intake/polling.update-source';
 import { WebhookMiddleware, webhookPath } from './intake/webhook.middleware';
@@ -46,16 +50,25 @@ import { StartUpdate } from './updates/start.update';
     TransportModule,
     RateLimitModule,
     TelegrafModule.forRootAsync({
-      inject: [telegramConfig.KEY],
-      useFactory: (config: TelegramConfig) => ({
+      imports: [RateLimitModule, MessagesModule, UsersModule],
+      inject: [telegramConfig.KEY, RateLimitService, MessagesService, UsersService],
+      useFactory: (
+        config: TelegramConfig,
+        rateLimit: RateLimitService,
+        messages: MessagesService,
+        users: UsersService,
+      ) => ({
         token: config.token,
         // We feed updates ourselves (see PollingUpdateSource): Telegraf's launch() is never used.
         launchOptions: false,
         options: {
           telegram: { apiRoot: config.apiRoot, webhookReply: false },
+          // The dispatcher keeps the deadline (UPDATE_TIMEOUT_MS).
           handlerTimeout: Number.POSITIVE_INFINITY,
+          contextType: BotContext,
         },
-        // The rate limit and activity recording come first in MiddlewareChain.
+        // Before every handler: the rate limit, then storing the message.
+        middlewares: [rateLimit.middleware(), recordActivity(messages, users)],
       }),
     }),
   ],
@@ -64,7 +77,6 @@ import { StartUpdate } from './updates/start.update';
     BotHealthIndicator,
     BotMetrics,
     UpdateDeduplicator,
-    MiddlewareChain,
     UpdateDispatcher,
     UpdateLedger,
     {

@@ -5,7 +5,6 @@ import type { Update } from 'telegraf/types';
 import type { TelegramConfig } from '../../config/app.config';
 import { BotMetrics } from '../bot.metrics';
 import { ReplyOutcomeUnknownError } from '../ledger/update-effects';
-import type { MiddlewareChain } from './middleware-chain';
 import { FAILURE_REPLY, UpdateDispatcher } from './update-dispatcher';
 
 const message = (id: number, chat: number): Update =>
@@ -41,12 +40,13 @@ describe('UpdateDispatcher', () => {
         return Promise.resolve({});
       },
     } as unknown as Telegram;
-    const bot = { telegram, botInfo: { id: 1, username: 'bot' }, context: {} };
-    const chain = {
-      run: (ctx: Context) =>
+    const bot = {
+      telegram,
+      botInfo: { id: 1, username: 'bot' },
+      handleUpdate: (update: Update) =>
         new Promise<void>((resolve, reject) => {
-          started.push(ctx.update.update_id);
-          finish.set(ctx.update.update_id, (error) => (error ? reject(error) : resolve()));
+          started.push(update.update_id);
+          finish.set(update.update_id, (error) => (error ? reject(error) : resolve()));
         }),
     };
     const config = { dispatchConcurrency: concurrency, pollingLimit: 100, updateTimeoutMs };
@@ -54,7 +54,6 @@ describe('UpdateDispatcher', () => {
       bot as unknown as Telegraf<Context>,
       config as TelegramConfig,
       new BotMetrics(new Registry(), config as TelegramConfig),
-      chain as unknown as MiddlewareChain,
     );
   };
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectBot } from 'nestjs-telegraf';
-import { Context, type Telegraf, type Telegram } from 'telegraf';
+import type { Context, Telegraf, Telegram } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
 import { abortableWait } from '../../common/abortable-wait';
 import { DeadlinePool } from '../../common/deadline-pool';
@@ -8,8 +8,8 @@ import { TimeoutError, withTimeout } from '../../common/timeout';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
 import { BotMetrics } from '../bot.metrics';
 import { ReplyOutcomeUnknownError } from '../ledger/update-effects';
+import { useClientFor } from './bot-context';
 import { chatIdOf, chatKeyOf } from './chat-key';
-import { MiddlewareChain } from './middleware-chain';
 
 /** The fixed text a user sees when their update failed; never the error itself. */
 export const FAILURE_REPLY =
@@ -60,7 +60,6 @@ export class UpdateDispatcher {
     @InjectBot() private readonly bot: Telegraf<Context>,
     @Inject(telegramConfig.KEY) config: TelegramConfig,
     private readonly metrics: BotMetrics,
-    private readonly chain: MiddlewareChain,
   ) {
     this.concurrency = config.dispatchConcurrency;
     this.capacity = Math.max(config.dispatchConcurrency * 2, config.pollingLimit * 2);
@@ -196,18 +195,16 @@ export class UpdateDispatcher {
   }
 
   /**
-   * What Telegraf's `handleUpdate` does, without the parts we do not use: a new Telegram client
-   * per update (every context gets the bot's one governed client), a handler timeout (ours is the
-   * deadline above) and webhook replies; the middleware is our flat chain (see MiddlewareChain).
-   * Errors propagate, as `bot.catch` rethrows them anyway.
+   * Runs the update through Telegraf's own `handleUpdate` (the bot's middleware, nestjs-telegraf's
+   * handlers, guards and filters, `bot.catch`), on a context whose `telegram` is the update's
+   * client (see BotContext). Errors propagate: `bot.catch` rethrows them (see BotLifecycle).
    */
   private async runThroughBot(update: Update, telegram: Telegram): Promise<void> {
     const bot = this.bot;
-    // Fetched at boot; if Telegram was unreachable then, once here (as handleUpdate would).
+    // Fetched at boot; if Telegram was unreachable then, once here.
     bot.botInfo ??= await (this.botInfo ??= bot.telegram.getMe());
-    const ctx = new Context(update, telegram, bot.botInfo);
-    Object.assign(ctx, bot.context);
-    await this.chain.run(ctx);
+    useClientFor(update, telegram);
+    await bot.handleUpdate(update);
   }
 
   private notify(): void {
