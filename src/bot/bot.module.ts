@@ -13,6 +13,7 @@ import {
   type BatchConfig,
   type TelegramConfig,
 } from '../config/app.config';
+import { DataDirLock } from '../data-dir/data-dir.lock';
 import { MessagesModule } from '../messages/messages.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { UsersModule } from '../users/users.module';
@@ -70,8 +71,9 @@ import { StartUpdate } from './updates/start.update';
     {
       // Polling only: a webhook update is answered once accepted, Telegram keeps no offset for it.
       provide: IntakeJournal,
-      inject: [telegramConfig.KEY, batchConfig.KEY],
-      useFactory: (telegram: TelegramConfig, batch: BatchConfig) =>
+      // The DATA_DIR lock is held before the journal opens its files.
+      inject: [telegramConfig.KEY, batchConfig.KEY, DataDirLock],
+      useFactory: (telegram: TelegramConfig, batch: BatchConfig, _lock: DataDirLock | null) =>
         telegram.mode === 'polling' && batch.journalDir
           ? new IntakeJournal(batch.journalDir, batch.journalFsync)
           : null,
