@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FakeBotApi } from './fake-bot-api/fake-bot-api.server';
 import { textMessage } from './fake-bot-api/updates';
 import { startBotApp, TEST_TOKEN, type BotTestContext } from './support/bot-app';
@@ -12,6 +15,7 @@ describeShared('three webhook replicas sharing PostgreSQL and Redis', () => {
   let api: FakeBotApi;
   let db: TestDatabase;
   let replicas: BotTestContext[];
+  const dataDirs: string[] = [];
   // Fresh ids every run: Redis keeps claims and counters between runs.
   const base = 10_000_000 + Math.floor(Math.random() * 1_000_000_000);
 
@@ -28,13 +32,18 @@ describeShared('three webhook replicas sharing PostgreSQL and Redis', () => {
       RATE_LIMIT_WINDOW: '60',
     };
     replicas = [];
-    for (let i = 0; i < 3; i++) replicas.push(await startBotApp(env, { api, db }));
+    // Each replica owns its DATA_DIR (one instance per DATA_DIR), as each pod has its own volume.
+    for (let i = 0; i < 3; i++) {
+      dataDirs.push(mkdtempSync(join(tmpdir(), 'tgbot-replica-')));
+      replicas.push(await startBotApp({ ...env, DATA_DIR: dataDirs[i] }, { api, db }));
+    }
     await api.waitFor(() => api.callsOf('setWebhook').length === 3, 10_000, 'three registrations');
   });
   afterAll(async () => {
     for (const replica of replicas ?? []) await replica.close();
     await api.stop();
     await db.drop();
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   });
 
   const targets = () =>

@@ -212,11 +212,11 @@ describe('AppendJournal', () => {
       expect(journal.damagedRecords).toBe(3);
       expect(journal.tornRecords).toBe(1);
       expect(error).toHaveBeenCalledTimes(1);
-      expect(error.mock.calls[0][0]).toContain('2 damaged records');
+      expect(error.mock.calls[0][0]).toContain('skipped 2 damaged records');
       expect(error.mock.calls[0][0]).toContain('test-1700000000001-bbbb-000000.ndjson');
       const torn = warn.mock.calls.map(([message]) => String(message));
       expect(torn).toHaveLength(1);
-      expect(torn[0]).toContain('1 records cut short by a crash');
+      expect(torn[0]).toContain('skipped 1 record cut short by a crash');
       expect(torn[0]).toContain('test-1700000000000-aaaa-000000.ndjson');
       expect(JSON.stringify([error.mock.calls, warn.mock.calls])).not.toMatch(/m\d/);
     });

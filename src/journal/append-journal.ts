@@ -239,11 +239,11 @@ export class AppendJournal<T> {
     }
     if (damagedIn.length > 0)
       this.logger.error(
-        `${this.prefix} journal: ${this.damaged - this.torn} damaged records in ${this.dir} (${damagedIn.join(', ')}) are unreadable and skipped; ${records.length} intact records are replayed`,
+        `${this.prefix} journal: skipped ${counted(this.damaged - this.torn, 'damaged record')} in ${this.dir} (${damagedIn.join(', ')}); ${counted(records.length, 'intact record')} replayed`,
       );
     if (tornIn.length > 0)
       this.logger.warn(
-        `${this.prefix} journal: ${this.torn} records cut short by a crash mid-write in ${this.dir} (${tornIn.join(', ')}) are skipped (their writes never completed, so nothing acknowledged them)`,
+        `${this.prefix} journal: skipped ${counted(this.torn, 'record')} cut short by a crash mid-write in ${this.dir} (${tornIn.join(', ')}); a write that never completed acknowledged nothing`,
       );
     return records;
   }
@@ -334,4 +334,9 @@ export class AppendJournal<T> {
     segment.maxSeq = maxSeq;
     this.syncedSeq = maxSeq;
   }
+}
+
+/** "1 damaged record", "2 damaged records". */
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
