@@ -47,11 +47,10 @@ describe('shutdown and crash', () => {
   });
 
   it('flushes 300 buffered messages and confirms them before exiting 0', async () => {
-    const ids: number[] = [];
     const app = spawnApp(appEnv(api, db));
     try {
       await api.waitFor(() => api.polls.length > 0, 30_000, 'first poll');
-      for (let i = 0; i < 300; i++) ids.push(...api.push(textMessage(20_000 + i, `message ${i}`)));
+      for (let i = 0; i < 300; i++) api.push(textMessage(20_000 + i, `message ${i}`));
       await api.waitFor(() => api.callsOf('sendMessage').length === 300, 30_000, '300 replies');
       app.child.kill('SIGTERM');
       await expect(app.exited).resolves.toBe(0);
@@ -67,12 +66,6 @@ describe('shutdown and crash', () => {
         'SELECT count(*)::int AS n FROM messages WHERE user_id >= 20000',
       );
       expect(n).toBe(300);
-      // Telegram re-sending stored updates (as after a crash before the confirmation) changes nothing.
-      api.push(
-        ...ids
-          .slice(0, 5)
-          .map((id, i) => ({ update_id: id, ...textMessage(20_000 + i, `message ${i}`) })),
-      );
       api.push(textMessage(29_999, 'new after restart'));
       await api.waitFor(
         () => api.callsOf('sendMessage').length >= 301,

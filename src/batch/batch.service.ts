@@ -54,12 +54,6 @@ export class BatchService
   private notFullWaiters: (() => void)[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly journalWarnGate = atMostEvery(JOURNAL_WARN_EVERY_MS);
-  /**
-   * Updates whose message a crashed predecessor journaled: handled, though maybe not yet in the
-   * database, so de-duplication must not run them again when Telegram (or the intake journal)
-   * brings them back.
-   */
-  readonly recoveredUpdateIds = new Set<number>();
 
   constructor(
     @Inject(batchConfig.KEY) private readonly config: BatchConfig,
@@ -315,10 +309,8 @@ export class BatchService
     if (!this.journal) return;
     const records = await this.journal.open();
     for (const record of records) {
-      if (record.kind === 'message') {
-        this.addMessage(record.row);
-        this.recoveredUpdateIds.add(record.row.updateId);
-      } else this.addUserActivity(record.row);
+      if (record.kind === 'message') this.addMessage(record.row);
+      else this.addUserActivity(record.row);
     }
     await this.journal.sync();
     await this.journal.removeOrphans();

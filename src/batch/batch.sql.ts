@@ -8,7 +8,7 @@ export interface Statement {
 
 /**
  * One flush as one statement, so it is one round trip and its own transaction (no BEGIN/COMMIT
- * trips): inserts messages, skipping update ids already stored (a replayed update), and upserts
+ * trips): inserts messages, skipping messages already stored (a replayed update), and upserts
  * users, each counted for its `extra` plus the messages this statement actually inserted for it.
  * A user with inserted messages but no activity here still gets a row, so its count commits with
  * its messages. Counts add up, seen times widen, a missing name never erases a stored one.
@@ -28,7 +28,7 @@ export const WRITE_BATCH_SQL = `WITH new_messages AS (
   INSERT INTO messages (update_id, chat_id, user_id, message_id, text, created_at)
   SELECT update_id, chat_id, user_id, message_id, text, to_timestamp(created_ms / 1000.0)
   FROM new_messages
-  ON CONFLICT (update_id) DO NOTHING
+  ON CONFLICT (chat_id, message_id) DO NOTHING
   RETURNING user_id, created_at
 ), counted AS (
   SELECT user_id AS id, count(*)::int AS n, min(created_at) AS first_at, max(created_at) AS last_at

@@ -13,14 +13,14 @@ import { telegramConfig, type TelegramConfig } from '../config/app.config';
 import { BotStatusService } from './bot-status.service';
 import { UpdateDispatcher } from './dispatch/update-dispatcher';
 import { BotTokenRejectedError, PollingUpdateSource } from './intake/polling.update-source';
-import { UpdateIntake } from './intake/update-intake';
+import { UpdateLedger } from './ledger/update-ledger';
 import { WebhookRegistrar } from './intake/webhook.registrar';
 import { BOT_TELEGRAM } from './transport/telegram-transport';
 
 /**
  * Starts the intake once the app (database included) is up, and drains in order on SIGTERM:
- * readiness off, long poll aborted, handlers finished, write buffers flushed, offset confirmed,
- * intake journal closed.
+ * readiness off, long poll aborted (webhook refusing), handlers finished, write buffers flushed,
+ * offset confirmed, intake journal closed.
  * Draining happens in beforeApplicationShutdown because TypeORM closes the DataSource in
  * onApplicationShutdown.
  */
@@ -36,7 +36,7 @@ export class BotLifecycle
     private readonly polling: PollingUpdateSource,
     private readonly webhook: WebhookRegistrar,
     private readonly dispatcher: UpdateDispatcher,
-    private readonly intake: UpdateIntake,
+    private readonly ledger: UpdateLedger,
     private readonly batch: BatchService,
     private readonly status: BotStatusService,
     @Inject(BOT_TELEGRAM) private readonly telegram: Telegram,
@@ -70,12 +70,14 @@ export class BotLifecycle
       // Telegram unreachable at boot: the poll loop retries with backoff; botInfo is fetched lazily.
       this.logger.warn(`getMe failed at boot (${(error as Error).message}); continuing`);
     }
+    // What a crashed predecessor left runs before any new update comes in.
+    await this.ledger.start();
     if (this.config.mode === 'polling') {
       // A webhook left from an earlier deployment would make every poll fail with 409.
       await this.bot.telegram
         .deleteWebhook({ drop_pending_updates: false })
         .catch((error: Error) => this.logger.warn(`deleteWebhook failed: ${error.message}`));
-      await this.polling.start();
+      this.polling.start();
       this.logger.log(
         `Polling @${this.bot.botInfo?.username ?? '?'} (timeout ${this.config.pollingTimeoutSec} s, limit ${this.config.pollingLimit}, concurrency ${this.config.dispatchConcurrency})`,
       );
@@ -99,7 +101,7 @@ export class BotLifecycle
       this.logger.error(`${unwritten} buffered row(s) could not be written before shutdown`);
     // Confirms finished updates, and those left unfinished once they are in the intake journal.
     if (this.config.mode === 'polling') await this.polling.confirmOffset();
-    await this.intake.closeJournal();
+    await this.ledger.close();
     this.logger.log('Drained');
   }
 }

@@ -18,6 +18,10 @@ export class BotMetrics {
   readonly timedOut: Counter;
   readonly duplicates: Counter<'reason'>;
   readonly handlerDuration: Histogram;
+  readonly replayed: Counter;
+  readonly effectsInDoubt: Counter;
+  readonly journalFailures: Counter;
+  readonly webhookRefused: Counter<'reason'>;
 
   constructor(
     @Inject(METRICS_REGISTRY) registry: Registry,
@@ -83,6 +87,27 @@ export class BotMetrics {
     this.duplicates = new Counter({
       name: 'telegram_bot_updates_duplicate_total',
       help: 'Updates dropped as already seen',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.replayed = new Counter({
+      name: 'telegram_bot_updates_replayed_total',
+      help: 'Updates an earlier run journaled but did not finish, run again at start',
+      registers,
+    });
+    this.effectsInDoubt = new Counter({
+      name: 'telegram_bot_effects_in_doubt_total',
+      help: 'Message calls in flight when an earlier run stopped: maybe delivered, never sent again',
+      registers,
+    });
+    this.journalFailures = new Counter({
+      name: 'telegram_bot_intake_journal_failures_total',
+      help: 'Intake journal writes that failed (updates are then acknowledged once finished)',
+      registers,
+    });
+    this.webhookRefused = new Counter({
+      name: 'telegram_bot_webhook_refused_total',
+      help: 'Webhook updates answered 429 or 503 so that Telegram sends them again',
       labelNames: ['reason'],
       registers,
     });

@@ -25,11 +25,11 @@ import { BotMetrics } from './bot.metrics';
 import { UpdateDeduplicator } from './dispatch/update-deduplicator';
 import { MiddlewareChain } from './dispatch/middleware-chain';
 import { UpdateDispatcher } from './dispatch/update-dispatcher';
-import { IntakeJournal } from './intake/intake-journal';
 import { PollingUpdateSource } from './intake/polling.update-source';
-import { UpdateIntake } from './intake/update-intake';
 import { WebhookMiddleware, webhookPath } from './intake/webhook.middleware';
 import { WebhookRegistrar } from './intake/webhook.registrar';
+import { IntakeJournal } from './ledger/intake-journal';
+import { UpdateLedger } from './ledger/update-ledger';
 import { TransportModule } from './transport/transport.module';
 import { AdminUpdate } from './updates/admin.update';
 import { HelpUpdate } from './updates/help.update';
@@ -67,16 +67,13 @@ import { StartUpdate } from './updates/start.update';
     UpdateDeduplicator,
     MiddlewareChain,
     UpdateDispatcher,
-    UpdateIntake,
+    UpdateLedger,
     {
-      // Polling only: a webhook update is answered once accepted, Telegram keeps no offset for it.
       provide: IntakeJournal,
       // The DATA_DIR lock is held before the journal opens its files.
-      inject: [telegramConfig.KEY, batchConfig.KEY, DataDirLock],
-      useFactory: (telegram: TelegramConfig, batch: BatchConfig, _lock: DataDirLock | null) =>
-        telegram.mode === 'polling' && batch.journalDir
-          ? new IntakeJournal(batch.journalDir, batch.journalFsync)
-          : null,
+      inject: [batchConfig.KEY, DataDirLock],
+      useFactory: (batch: BatchConfig, _lock: DataDirLock | null) =>
+        batch.journalDir ? new IntakeJournal(batch.journalDir, batch.journalFsync) : null,
     },
     PollingUpdateSource,
     WebhookRegistrar,
@@ -90,7 +87,7 @@ import { StartUpdate } from './updates/start.update';
     MenuUpdate,
     MessageUpdate,
   ],
-  exports: [BotStatusService, BotHealthIndicator, UpdateIntake],
+  exports: [BotStatusService, BotHealthIndicator, UpdateLedger],
 })
 export class BotModule implements NestModule {
   constructor(@Inject(telegramConfig.KEY) private readonly config: TelegramConfig) {}

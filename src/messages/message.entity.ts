@@ -1,15 +1,19 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintToNumber } from '../database/bigint.transformer';
 
-/** One incoming message; `update_id` is unique so a replayed update can never be stored twice. */
+/**
+ * One incoming message. A Telegram message is identified by its chat and message id, so a replayed
+ * update can never be stored twice; `update_id` is not unique (Telegram reuses update ids after a
+ * week without updates).
+ */
 @Entity({ name: 'messages' })
+@Index('UQ_messages_chat_message', ['chatId', 'messageId'], { unique: true })
 @Index('IDX_messages_user_created', ['userId', 'createdAt'])
 @Index('IDX_messages_chat_created', ['chatId', 'createdAt'])
 export class MessageEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
 
-  @Index('UQ_messages_update_id', { unique: true })
   @Column({ name: 'update_id', type: 'bigint', transformer: bigintToNumber })
   updateId: number;
 

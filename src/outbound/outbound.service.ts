@@ -15,6 +15,11 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Milliseconds to wait for the answer once the request is sent (none: no deadline). */
   timeoutMs?: number;
+  /**
+   * Awaited once, when the call has passed flood control and is about to be sent: the outbox
+   * records the attempt here (see EffectTelegram), so a call waiting for its turn is not one.
+   */
+  beforeSend?: () => Promise<void>;
 }
 
 /**
@@ -148,6 +153,7 @@ export class OutboundService implements OnApplicationShutdown {
     let floodRetries = 0;
     for (let attempt = 0; ; attempt++) {
       await this.gate(method, chatId, lane, attempt > 0);
+      if (attempt === 0) await options?.beforeSend?.();
       this.metrics.apiCalls.inc({ method });
       try {
         const result = await transport(method, payload, {

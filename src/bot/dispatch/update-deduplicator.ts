@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Update } from 'telegraf/types';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { BatchService } from '../../batch/batch.service';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
 import { withDbRetry } from '../../database/db-retry';
 import { InjectRedis } from '../../redis/redis.module';
@@ -12,30 +11,51 @@ import { BotMetrics } from '../bot.metrics';
 const RECENT_CAPACITY = 20_000;
 // Telegram keeps an undelivered update for 24 h, so a claim never needs to outlive that.
 const CLAIM_TTL_SEC = 24 * 60 * 60;
+/**
+ * After a week without updates Telegram picks the next update_id at random, so an id seen before
+ * that silence may come again as a new update.
+ */
+const ID_REUSE_SILENCE_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface FreshOptions {
+  /**
+   * Also drop message updates whose message is already stored (by chat and message id): how a
+   * process without the intake journal learns what a crashed predecessor handled.
+   */
+  checkStored?: boolean;
+}
 
 /**
- * Drops updates already processed: recently finished ones (bounded in-memory set) and, for the
- * first intake after a start, ones already stored by an earlier process (a crash after the write
- * but before the offset was confirmed), in the database or in the batch journal it left. In
- * webhook mode with Redis, replicas claim each update_id atomically (SET NX), so a re-sent update
- * lands on one replica only. The unique `update_id` in `messages` is the final guard.
+ * Drops updates already processed: recently finished ones (bounded in-memory set, forgotten after
+ * a week of silence, when Telegram may reuse ids) and, on request for the first intake after a
+ * start, messages already stored. In webhook mode with Redis, replicas claim each update_id
+ * atomically (SET NX, for a day), so a re-sent update lands on one replica only. The unique
+ * `(chat_id, message_id)` of `messages` is the final guard against a second row.
  */
 @Injectable()
 export class UpdateDeduplicator {
   private readonly logger = new Logger(UpdateDeduplicator.name);
   private readonly recent = new Set<number>();
   private checkedStorage = false;
+  private lastUpdateAt = Date.now();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRedis() private readonly redis: Redis | null,
     @Inject(telegramConfig.KEY) private readonly config: TelegramConfig,
     private readonly metrics: BotMetrics,
-    private readonly batch: BatchService,
   ) {}
 
   /** Returns the updates not seen before; `inFlight` tells which ids are being processed now. */
-  async fresh(updates: Update[], inFlight: (id: number) => boolean): Promise<Update[]> {
+  async fresh(
+    updates: Update[],
+    inFlight: (id: number) => boolean,
+    options: FreshOptions = {},
+  ): Promise<Update[]> {
+    if (updates.length === 0) return updates;
+    const now = Date.now();
+    if (now - this.lastUpdateAt > ID_REUSE_SILENCE_MS) this.recent.clear();
+    this.lastUpdateAt = now;
     const unseen = updates.filter((u) => {
       if (inFlight(u.update_id)) {
         this.metrics.duplicates.inc({ reason: 'in_flight' });
@@ -49,11 +69,9 @@ export class UpdateDeduplicator {
     });
     if (unseen.length === 0) return unseen;
     if (this.redis && this.config.mode === 'webhook') return this.claim(unseen);
-    if (this.checkedStorage) return unseen;
+    if (!options.checkStored || this.checkedStorage) return unseen;
     this.checkedStorage = true;
-    const stored = await this.storedIds(unseen.map((u) => u.update_id));
-    for (const u of unseen)
-      if (this.batch.recoveredUpdateIds.has(u.update_id)) stored.add(u.update_id);
+    const stored = await this.storedIds(unseen);
     for (const id of stored) this.markDone(id);
     if (stored.size) this.metrics.duplicates.inc({ reason: 'stored' }, stored.size);
     return unseen.filter((u) => !stored.has(u.update_id));
@@ -85,17 +103,26 @@ export class UpdateDeduplicator {
     }
   }
 
-  private async storedIds(ids: number[]): Promise<Set<number>> {
+  /** The ids of the message updates whose message is stored already. */
+  private async storedIds(updates: Update[]): Promise<Set<number>> {
+    const messages = updates.flatMap((u) =>
+      'message' in u
+        ? [{ id: u.update_id, chat: u.message.chat.id, message: u.message.message_id }]
+        : [],
+    );
+    if (messages.length === 0) return new Set();
     try {
-      const rows: { update_id: string }[] = await withDbRetry(
+      const rows: { chat_id: string; message_id: string }[] = await withDbRetry(
         () =>
           this.dataSource.query(
-            'SELECT update_id FROM messages WHERE update_id = ANY($1::bigint[])',
-            [ids],
+            `SELECT chat_id, message_id FROM messages
+             WHERE (chat_id, message_id) IN (SELECT * FROM unnest($1::bigint[], $2::bigint[]))`,
+            [messages.map((m) => m.chat), messages.map((m) => m.message)],
           ),
         { label: 'dedup lookup' },
       );
-      return new Set(rows.map((r) => Number(r.update_id)));
+      const stored = new Set(rows.map((r) => `${r.chat_id}:${r.message_id}`));
+      return new Set(messages.filter((m) => stored.has(`${m.chat}:${m.message}`)).map((m) => m.id));
     } catch (error) {
       // The unique key still prevents a second row; at worst a user gets a reply twice.
       this.logger.warn(`could not check stored updates: ${(error as Error).message}`);

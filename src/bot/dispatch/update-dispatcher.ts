@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectBot } from 'nestjs-telegraf';
-import { Context, type Telegraf } from 'telegraf';
+import { Context, type Telegraf, type Telegram } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
 import { abortableWait } from '../../common/abortable-wait';
 import { DeadlinePool } from '../../common/deadline-pool';
 import { TimeoutError, withTimeout } from '../../common/timeout';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
 import { BotMetrics } from '../bot.metrics';
+import { ReplyOutcomeUnknownError } from '../ledger/update-effects';
 import { chatIdOf, chatKeyOf } from './chat-key';
 import { MiddlewareChain } from './middleware-chain';
 
@@ -16,6 +17,8 @@ export const FAILURE_REPLY =
 
 interface Job {
   update: Update;
+  /** The client the update's handlers get as ctx.telegram (its outbox), or the bot's own. */
+  telegram?: Telegram;
   done: () => void;
 }
 
@@ -59,15 +62,19 @@ export class UpdateDispatcher {
     return this.queued;
   }
 
-  /** Resolves when the update has been handled, failed or timed out; never rejects. */
-  dispatch(update: Update): Promise<void> {
+  /**
+   * Resolves when the update has been handled, failed or timed out; never rejects. `telegram` is
+   * the client its handlers get (default: the bot's).
+   */
+  dispatch(update: Update, telegram?: Telegram): Promise<void> {
     return new Promise((done) => {
       const key = chatKeyOf(update);
       this.queued++;
       this.metrics.inFlight.set(this.queued);
+      const job = { update, telegram, done };
       const queue = this.queues.get(key);
-      if (queue) return queue.push({ update, done });
-      this.queues.set(key, [{ update, done }]);
+      if (queue) return queue.push(job);
+      this.queues.set(key, [job]);
       if (this.runningChats < this.concurrency && !this.stopped) this.runChat(key);
       else this.waitingChats.push(key);
     });
@@ -104,7 +111,7 @@ export class UpdateDispatcher {
     const queue = this.queues.get(key)!;
     while (queue.length > 0 && !this.stopped) {
       const job = queue[0];
-      await this.handle(job.update);
+      await this.handle(job.update, job.telegram ?? this.bot.telegram);
       queue.shift();
       this.queued--;
       this.metrics.inFlight.set(this.queued);
@@ -117,13 +124,19 @@ export class UpdateDispatcher {
     if (next !== undefined) this.runChat(next);
   }
 
-  private async handle(update: Update): Promise<void> {
+  private async handle(update: Update, telegram: Telegram): Promise<void> {
     // performance.now() rather than the histogram's startTimer (process.hrtime and two closures).
     const startedAt = performance.now();
     try {
-      await this.deadlines.race(this.runThroughBot(update), `update ${update.update_id}`);
+      await this.deadlines.race(this.runThroughBot(update, telegram), `update ${update.update_id}`);
       this.metrics.handled.inc();
     } catch (error) {
+      if (error instanceof ReplyOutcomeUnknownError) {
+        // A run after a crash met a reply the user may have seen already: no apology either.
+        this.metrics.handled.inc();
+        this.logger.warn({ updateId: update.update_id }, error.message);
+        return;
+      }
       this.metrics.failed.inc();
       if (error instanceof TimeoutError) this.metrics.timedOut.inc();
       const chatId = chatIdOf(update);
@@ -133,7 +146,7 @@ export class UpdateDispatcher {
         `update ${update.update_id} failed: ${describe(error)}`,
       );
       if (chatId !== undefined) {
-        await this.bot.telegram.sendMessage(chatId, FAILURE_REPLY).catch(() => undefined);
+        await telegram.sendMessage(chatId, FAILURE_REPLY).catch(() => undefined);
       }
     } finally {
       this.metrics.handlerDuration.observe((performance.now() - startedAt) / 1000);
@@ -146,11 +159,11 @@ export class UpdateDispatcher {
    * deadline above) and webhook replies; the middleware is our flat chain (see MiddlewareChain).
    * Errors propagate, as `bot.catch` rethrows them anyway.
    */
-  private async runThroughBot(update: Update): Promise<void> {
+  private async runThroughBot(update: Update, telegram: Telegram): Promise<void> {
     const bot = this.bot;
     // Fetched at boot; if Telegram was unreachable then, once here (as handleUpdate would).
     bot.botInfo ??= await (this.botInfo ??= bot.telegram.getMe());
-    const ctx = new Context(update, bot.telegram, bot.botInfo);
+    const ctx = new Context(update, telegram, bot.botInfo);
     Object.assign(ctx, bot.context);
     await this.chain.run(ctx);
   }

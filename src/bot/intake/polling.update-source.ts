@@ -8,7 +8,7 @@ import { telegramConfig, type TelegramConfig } from '../../config/app.config';
 import type { CallOptions } from '../../outbound/outbound.service';
 import { BotStatusService } from '../bot-status.service';
 import { BotMetrics } from '../bot.metrics';
-import { UpdateIntake } from './update-intake';
+import { UpdateLedger } from '../ledger/update-ledger';
 
 /** Longest a slow update in flight may hold the next poll back after a short page. */
 const SHORT_PAGE_LINGER_MS = 100;
@@ -33,8 +33,8 @@ export class BotTokenRejectedError extends Error {
 /**
  * Our own long-poll loop instead of Telegraf's launch(), which hard-codes a 50 s poll and a 500 s
  * HTTP timeout, never sends `limit`, and waits for the slowest handler before polling again.
- * Here the next poll starts as soon as the dispatcher has room and the updates still running are
- * journaled (see IntakeJournal); without the journal, the offset confirms only finished updates.
+ * Here the next poll starts as soon as the dispatcher has room; which offset it confirms is the
+ * update ledger's decision (see UpdateLedger).
  */
 @Injectable()
 export class PollingUpdateSource {
@@ -45,14 +45,13 @@ export class PollingUpdateSource {
   constructor(
     @InjectBot() private readonly bot: Telegraf<Context>,
     @Inject(telegramConfig.KEY) private readonly config: TelegramConfig,
-    private readonly intake: UpdateIntake,
+    private readonly ledger: UpdateLedger,
     private readonly status: BotStatusService,
     private readonly metrics: BotMetrics,
   ) {}
 
-  /** Replays what a crashed predecessor left in the intake journal, then starts polling. */
-  async start(): Promise<void> {
-    await this.intake.replayJournal();
+  /** Starts polling (the ledger has run again what a crashed predecessor left). */
+  start(): void {
     this.abort = new AbortController();
     this.loop = this.run(this.abort.signal);
   }
@@ -63,13 +62,11 @@ export class PollingUpdateSource {
     await this.loop;
   }
 
-  /** Confirms finished and journaled updates to Telegram (a final short poll with the current offset). */
+  /** Confirms what the ledger allows to Telegram (a final short poll with that offset). */
   async confirmOffset(): Promise<void> {
     // Updates whose rows were just flushed finish a few microtasks later.
-    await this.intake.tracker.whenIdle(undefined, OFFSET_SETTLE_MS);
-    // Those still running (past the drain deadline) are journaled, for the next start to run again.
-    await this.intake.journaled();
-    const offset = this.intake.confirmableOffset;
+    await this.ledger.whenIdle(undefined, OFFSET_SETTLE_MS);
+    const offset = await this.ledger.confirmableOffset();
     if (offset === 0) return;
     await this.bot.telegram
       .callApi(
@@ -77,6 +74,7 @@ export class PollingUpdateSource {
         { offset, limit: 1, timeout: 0, allowed_updates: [...this.config.allowedUpdates] } as any,
         { timeoutMs: this.config.apiTimeoutMs } satisfies CallOptions as never,
       )
+      .then(() => this.ledger.confirmed(offset))
       .catch((error: unknown) =>
         this.logger.warn(`final offset confirmation failed: ${errorMessage(error)}`),
       );
@@ -89,16 +87,18 @@ export class PollingUpdateSource {
     this.status.intakeRunning = true;
     while (!signal.aborted) {
       // Room for a whole page: more updates waiting in the dispatcher would only cost memory.
-      await this.intake.whenRoom(signal, pollingLimit);
-      if (this.intake.confirmsOnReceipt) await this.journalUnfinished(shortPage, signal);
+      await this.ledger.whenRoom(signal, pollingLimit);
+      if (this.ledger.journalsUpdates) await this.lingerForJournal(shortPage, signal);
       else await this.whenWindowHasRoom(shortPage, signal);
       if (signal.aborted) break;
       try {
-        const updates = await this.poll(this.intake.confirmableOffset, signal);
+        const offset = await this.ledger.confirmableOffset();
+        const updates = await this.poll(offset, signal);
+        this.ledger.confirmed(offset);
         this.metrics.polls.inc();
         this.metrics.lastPoll.setToCurrentTime();
         if (updates.length === 0) this.metrics.emptyPolls.inc();
-        await this.intake.accept(updates);
+        await this.ledger.receive(updates);
         shortPage = updates.length < pollingLimit;
         failures = 0;
         this.markHealthy();
@@ -117,14 +117,12 @@ export class PollingUpdateSource {
   }
 
   /**
-   * The next poll confirms every update received so far, so those not finished must be journaled
-   * first. With a backlog (a full page) at once; after a short page, the updates in flight usually
-   * finish within a few ms, and then need no journal write at all (at 500 updates/s that is one
-   * write per poll saved).
+   * The next poll confirms every update received so far, and the ledger journals those not
+   * finished first. With a backlog (a full page) poll at once; after a short page, the updates in
+   * flight usually finish within a few ms, and then need no journal line at all.
    */
-  private async journalUnfinished(shortPage: boolean, signal: AbortSignal): Promise<void> {
-    if (shortPage) await this.intake.tracker.whenIdle(signal, SHORT_PAGE_JOURNAL_AFTER_MS);
-    await this.intake.journaled();
+  private async lingerForJournal(shortPage: boolean, signal: AbortSignal): Promise<void> {
+    if (shortPage) await this.ledger.whenIdle(signal, SHORT_PAGE_JOURNAL_AFTER_MS);
   }
 
   /**
@@ -136,8 +134,8 @@ export class PollingUpdateSource {
    */
   private async whenWindowHasRoom(shortPage: boolean, signal: AbortSignal): Promise<void> {
     const { pollingLimit } = this.config;
-    if (shortPage) await this.intake.tracker.whenIdle(signal, SHORT_PAGE_LINGER_MS);
-    await this.intake.tracker.whenRoom(pollingLimit, Math.ceil(pollingLimit / 2), signal);
+    if (shortPage) await this.ledger.whenIdle(signal, SHORT_PAGE_LINGER_MS);
+    await this.ledger.whenPageFits(pollingLimit, Math.ceil(pollingLimit / 2), signal);
   }
 
   private async poll(offset: number, signal: AbortSignal): Promise<Update[]> {

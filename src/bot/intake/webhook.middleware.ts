@@ -4,12 +4,13 @@ import type { Request, Response } from 'express';
 import getRawBody from 'raw-body';
 import type { Update } from 'telegraf/types';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
-import { BotStatusService } from '../bot-status.service';
-import { UpdateIntake } from './update-intake';
+import { UpdateLedger } from '../ledger/update-ledger';
 
 /** Telegram's updates are a few kB; anything this large is not one. */
 export const WEBHOOK_BODY_LIMIT = '256kb';
 export const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
+/** How long a request may wait to be accepted; Telegram gives up on an answer after about 60 s. */
+const ACCEPT_TIMEOUT_MS = 20_000;
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -20,10 +21,10 @@ export function webhookPath(url: string): string {
 
 /**
  * Receives Telegram's POSTs: secret header checked in constant time before the body is read, body
- * size limited, then the update joins the same de-duplication → dispatcher path as polling. The
- * answer is 200 once the update is accepted (Telegram would otherwise re-send after ~60 s), 503
- * while draining so Telegram retries, possibly on another replica. Hand-written rather than
- * Telegraf's webhookCallback, which skips nothing of this (and its webhookReply loses errors).
+ * size limited, then the update ledger decides the answer: 200 once the update is durable (see
+ * UpdateLedger.acceptWebhook), else 429 or 503 with Retry-After, so Telegram sends it again,
+ * possibly to another replica. Hand-written rather than Telegraf's webhookCallback, which checks
+ * none of this and answers 200 before anything is durable.
  */
 @Injectable()
 export class WebhookMiddleware implements NestMiddleware {
@@ -32,14 +33,12 @@ export class WebhookMiddleware implements NestMiddleware {
 
   constructor(
     @Inject(telegramConfig.KEY) config: TelegramConfig,
-    private readonly intake: UpdateIntake,
-    private readonly status: BotStatusService,
+    private readonly ledger: UpdateLedger,
   ) {
     this.secretDigest = digest(config.webhookSecret ?? '');
   }
 
   async use(req: Request, res: Response): Promise<void> {
-    if (this.status.draining) return reply(res, 503, 'draining, retry later');
     const header = req.headers[SECRET_HEADER];
     if (typeof header !== 'string') return reply(res, 401, 'secret token header missing');
     if (!timingSafeEqual(digest(header), this.secretDigest))
@@ -65,15 +64,20 @@ export class WebhookMiddleware implements NestMiddleware {
       return reply(res, 400, 'not a Telegram update');
     }
     try {
-      await this.intake.whenRoom();
-      await this.intake.accept([update]);
-      reply(res, 200, 'ok');
+      const acceptance = await this.ledger.acceptWebhook(
+        update,
+        AbortSignal.timeout(ACCEPT_TIMEOUT_MS),
+      );
+      if (acceptance.accepted) return reply(res, 200, 'ok');
+      res.setHeader('Retry-After', String(acceptance.retryAfterSec));
+      reply(res, acceptance.status, `${acceptance.reason}, retry later`);
     } catch (error) {
       this.logger.error(
         { updateId: update.update_id },
         `webhook update not accepted: ${(error as Error).message}`,
       );
-      reply(res, 500, 'not accepted, retry later');
+      res.setHeader('Retry-After', '5');
+      reply(res, 503, 'not accepted, retry later');
     }
   }
 }
