@@ -36,9 +36,10 @@ export interface DataDirLockOptions {
 
 /**
  * This process's exclusive ownership of DATA_DIR (its journals, PGlite's files): a lock directory
- * inside it, created atomically (mkdir) and kept fresh by proper-lockfile, which also works
- * across containers and on network volumes where pids and flock() mean nothing. A second
- * instance on the same DATA_DIR refuses to start instead of replaying a live sibling's journal.
+ * inside it, created atomically (mkdir) and kept fresh by proper-lockfile. It works across
+ * containers (where pids and their start times mean nothing) and on network volumes (where
+ * flock() may not), with no native addon. A second instance on the same DATA_DIR refuses to
+ * start instead of replaying a live sibling's journal.
  */
 export class DataDirLock {
   private readonly logger = new Logger(DataDirLock.name);
