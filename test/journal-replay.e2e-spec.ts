@@ -26,8 +26,8 @@ describe('replaying a damaged write-ahead journal (e2e)', () => {
   });
 
   it('stores every intact row of a torn and of a fused journal, and reports the damage', async () => {
-    const error = jest.spyOn(Logger.prototype, 'error');
-    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const dir = join(db.env.DATA_DIR, 'journal');
     mkdirSync(dir, { recursive: true });
     // Killed mid-write: the last record is cut short.
