@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { BatchModule } from './batch/batch.module';
 import { BotModule } from './bot/bot.module';
 import { AppConfigModule } from './config/config.module';
+import { DataDirModule } from './data-dir/data-dir.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
@@ -20,6 +21,8 @@ import { RedisModule } from './redis/redis.module';
     BotModule,
     HealthModule,
     MetricsModule,
+    // Last: its shutdown hook releases the DATA_DIR lock after the other global modules close.
+    DataDirModule,
   ],
 })
 export class AppModule {}

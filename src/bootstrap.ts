@@ -9,6 +9,7 @@ import { tuneHeapForTraffic } from './common/heap-tuning';
 import { webhookPath } from './bot/intake/webhook.middleware';
 import { loadEnv } from './config/app.config';
 import { ConfigValidationError } from './config/env.validation';
+import { DataDirLock } from './data-dir/data-dir.lock';
 import { scrubSecrets } from './logging/secrets';
 
 export async function createApp(): Promise<NestExpressApplication> {
@@ -55,17 +56,23 @@ async function bootstrap(): Promise<void> {
   const app = await createApp();
   // Our own signal handling rather than enableShutdownHooks(), which re-raises the signal after
   // closing: a drained stop should exit 0, a failed one 1.
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      app.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          process.stderr.write(`${scrubSecrets(`Shutdown failed: ${(error as Error).message}`)}\n`);
-          process.exit(1);
-        },
-      );
-    });
-  }
+  let stopping = false;
+  const stop = (exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    app.close().then(
+      () => process.exit(exitCode),
+      (error: unknown) => {
+        process.stderr.write(`${scrubSecrets(`Shutdown failed: ${(error as Error).message}`)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop(0));
+  // Another instance may own DATA_DIR now: stop (drain, flush) and exit 1, so that the restart
+  // waits for the lock and one instance owns the directory again.
+  const dataDirLock: DataDirLock | null = app.get(DataDirLock);
+  if (dataDirLock) void dataDirLock.lost.then(() => stop(1));
   await app.listen(env.PORT, env.HOST);
   tuneHeapForTraffic();
 }

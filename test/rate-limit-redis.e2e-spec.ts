@@ -2,7 +2,7 @@ import { texts } from '../src/bot/bot.texts';
 import { textMessage } from './fake-bot-api/updates';
 import { RATE_LIMIT_STORAGE } from '../src/rate-limit/rate-limit.storage';
 import { startBotApp, type BotTestContext } from './support/bot-app';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { createTestDatabase, replicaOf, type TestDatabase } from './support/test-database';
 
 jest.setTimeout(90_000);
 
@@ -16,17 +16,21 @@ describe('per-user rate limit shared through Redis', () => {
   let db: TestDatabase;
   let a: BotTestContext;
   let b: BotTestContext;
+  let bHome: TestDatabase;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     // Two replicas, each with its own Bot API double, one database and one Redis.
     a = await startBotApp({ ...env, REDIS_URL }, { db });
-    b = await startBotApp({ ...env, REDIS_URL }, { db });
+    // A DATA_DIR of its own: one instance per DATA_DIR.
+    bHome = replicaOf(db);
+    b = await startBotApp({ ...env, REDIS_URL }, { db: bHome });
   });
   afterAll(async () => {
     await a?.close();
     await b?.close();
     await db?.drop();
+    await bHome?.drop();
   });
 
   it('counts one user across replicas: 12 messages over two replicas give 10 acknowledgements', async () => {

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { FakeBotApi } from './fake-bot-api/fake-bot-api.server';
 import { textMessage } from './fake-bot-api/updates';
 import { startBotApp, TEST_TOKEN, type BotTestContext } from './support/bot-app';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { createTestDatabase, replicaOf, type TestDatabase } from './support/test-database';
 
 const { TEST_DATABASE_URL, TEST_REDIS_URL } = process.env;
 // Replicas share state through a real PostgreSQL server and Redis; PGlite is single-process.
@@ -12,6 +12,7 @@ describeShared('three webhook replicas sharing PostgreSQL and Redis', () => {
   let api: FakeBotApi;
   let db: TestDatabase;
   let replicas: BotTestContext[];
+  let homes: TestDatabase[];
   // Fresh ids every run: Redis keeps claims and counters between runs.
   const base = 10_000_000 + Math.floor(Math.random() * 1_000_000_000);
 
@@ -28,13 +29,16 @@ describeShared('three webhook replicas sharing PostgreSQL and Redis', () => {
       RATE_LIMIT_WINDOW: '60',
     };
     replicas = [];
-    for (let i = 0; i < 3; i++) replicas.push(await startBotApp(env, { api, db }));
+    // Each replica has a DATA_DIR of its own, as each pod has its own volume.
+    homes = [replicaOf(db), replicaOf(db), replicaOf(db)];
+    for (const home of homes) replicas.push(await startBotApp(env, { api, db: home }));
     await api.waitFor(() => api.callsOf('setWebhook').length === 3, 10_000, 'three registrations');
   });
   afterAll(async () => {
     for (const replica of replicas ?? []) await replica.close();
     await api.stop();
     await db.drop();
+    for (const home of homes ?? []) await home.drop();
   });
 
   const targets = () =>

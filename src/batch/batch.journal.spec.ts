@@ -65,14 +65,6 @@ describe('BatchJournal', () => {
     await expect(journalIn(dir).open()).resolves.toEqual([message(1)]);
   });
 
-  it('never replays the files of a live process', async () => {
-    const live = journalIn(dir);
-    await live.open();
-    live.append(message(1), 1);
-    await live.sync();
-    await expect(journalIn(dir).open()).resolves.toEqual([]);
-  });
-
   it('empties itself once nothing is pending, and deletes its files on a clean close', async () => {
     const journal = journalIn(dir);
     await journal.open();

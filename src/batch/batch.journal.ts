@@ -1,4 +1,8 @@
-import { AppendJournal, type JournalFsync } from '../journal/append-journal';
+import {
+  AppendJournal,
+  type AppendJournalOptions,
+  type JournalFsync,
+} from '../journal/append-journal';
 import { decodeRecord, encodeRecord, type JournalRecord } from './batch.journal-codec';
 
 export type { JournalRecord } from './batch.journal-codec';
@@ -10,7 +14,7 @@ export type { JournalRecord } from './batch.journal-codec';
  * are replayed into the buffers by the next start. Sequence numbers are the buffer's.
  */
 export class BatchJournal extends AppendJournal<JournalRecord> {
-  constructor(dir: string, fsync?: JournalFsync) {
-    super(dir, 'wal', { encode: encodeRecord, decode: decodeRecord }, fsync);
+  constructor(dir: string, fsync?: JournalFsync, options?: AppendJournalOptions) {
+    super(dir, 'wal', { encode: encodeRecord, decode: decodeRecord }, fsync, options);
   }
 }

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { batchConfig, type BatchConfig } from '../config/app.config';
+import { DataDirLock } from '../data-dir/data-dir.lock';
 import { BatchJournal } from './batch.journal';
 import { BatchService } from './batch.service';
 import { BatchWriter, PgBatchWriter } from './batch.writer';
@@ -12,9 +13,11 @@ import { BatchWriter, PgBatchWriter } from './batch.writer';
     { provide: BatchWriter, useClass: PgBatchWriter },
     {
       provide: BatchJournal,
-      inject: [batchConfig.KEY],
-      useFactory: (config: BatchConfig) =>
-        config.journalDir ? new BatchJournal(config.journalDir, config.journalFsync) : null,
+      inject: [batchConfig.KEY, DataDirLock],
+      useFactory: (config: BatchConfig, lock: DataDirLock | null) =>
+        config.journalDir
+          ? new BatchJournal(config.journalDir, config.journalFsync, { lock })
+          : null,
     },
   ],
   exports: [BatchService],

@@ -13,6 +13,7 @@ import {
   type BatchConfig,
   type TelegramConfig,
 } from '../config/app.config';
+import { DataDirLock } from '../data-dir/data-dir.lock';
 import { MessagesModule } from '../messages/messages.module';
 import { MessagesService } from '../messages/messages.service';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
@@ -81,8 +82,9 @@ import { StartUpdate } from './updates/start.update';
     UpdateLedger,
     {
       provide: IntakeJournal,
-      inject: [batchConfig.KEY],
-      useFactory: (batch: BatchConfig) =>
+      // The DATA_DIR lock is held before the journal opens its files.
+      inject: [batchConfig.KEY, DataDirLock],
+      useFactory: (batch: BatchConfig, _lock: DataDirLock | null) =>
         batch.journalDir ? new IntakeJournal(batch.journalDir, batch.journalFsync) : null,
     },
     PollingUpdateSource,

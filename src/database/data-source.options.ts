@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/app.config';
+import type { DataDirLock } from '../data-dir/data-dir.lock';
 import { MessageEntity } from '../messages/message.entity';
 import { UserEntity } from '../users/user.entity';
 import { DeadLetterEntity } from './dead-letter.entity';
@@ -21,9 +22,13 @@ export function poolStrategy(config: DatabaseConfig): PoolStrategy {
 /**
  * PostgreSQL as a "null pool": connections open for a query or a flush and close about
  * `idleTimeoutMs` after the last one (pg's `idleTimeoutMillis: 0` would mean *never* close).
- * Without DATABASE_URL the same schema runs on PGlite, in-process, persisted under DATA_DIR.
+ * Without DATABASE_URL the same schema runs on PGlite, in-process, persisted under DATA_DIR, which
+ * `lock` (DataDirModule) keeps to this one process (the TypeORM CLI passes none).
  */
-export async function buildDataSourceOptions(config: DatabaseConfig): Promise<DataSourceOptions> {
+export async function buildDataSourceOptions(
+  config: DatabaseConfig,
+  lock: DataDirLock | null = null,
+): Promise<DataSourceOptions> {
   const common = {
     type: 'postgres' as const,
     entities,
@@ -33,6 +38,7 @@ export async function buildDataSourceOptions(config: DatabaseConfig): Promise<Da
     logging: ['error' as const],
   };
   if (!config.url) {
+    lock?.assertHeld();
     const dataDir = resolve(config.dataDir, 'pglite');
     mkdirSync(dataDir, { recursive: true });
     // Loaded only when embedded: PGlite's bundle is ~2 MB of RSS a PostgreSQL deployment never uses.

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { databaseConfig, type DatabaseConfig } from '../config/app.config';
+import { DataDirLock } from '../data-dir/data-dir.lock';
 import { createDataSource } from './data-source.factory';
 import { buildDataSourceOptions } from './data-source.options';
 import { DatabaseStatusService } from './database-status.service';
@@ -13,9 +14,9 @@ import { DatabaseHealthIndicator } from './database.health';
   imports: [
     TerminusModule,
     TypeOrmModule.forRootAsync({
-      inject: [databaseConfig.KEY],
-      useFactory: async (config: DatabaseConfig) => ({
-        ...(await buildDataSourceOptions(config)),
+      inject: [databaseConfig.KEY, DataDirLock],
+      useFactory: async (config: DatabaseConfig, lock: DataDirLock | null) => ({
+        ...(await buildDataSourceOptions(config, lock)),
         // Our factory retries with backoff; Nest's own retry loop (fixed delay) is switched off.
         retryAttempts: 0,
       }),

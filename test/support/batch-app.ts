@@ -7,6 +7,7 @@ import { BatchModule } from '../../src/batch/batch.module';
 import { BatchService } from '../../src/batch/batch.service';
 import { resetConfigCache } from '../../src/config/app.config';
 import { AppConfigModule } from '../../src/config/config.module';
+import { DataDirModule } from '../../src/data-dir/data-dir.module';
 import { DatabaseModule } from '../../src/database/database.module';
 import { MetricsRegistryModule } from '../../src/metrics/metrics-registry.module';
 
@@ -30,7 +31,8 @@ export async function bootBatchApp(env: Record<string, string>): Promise<BatchAp
   let moduleRef: TestingModule;
   try {
     moduleRef = await Test.createTestingModule({
-      imports: [AppConfigModule, DatabaseModule, MetricsRegistryModule, BatchModule],
+      // DataDirModule last, as in AppModule: its lock is released after the journal closes.
+      imports: [AppConfigModule, DatabaseModule, MetricsRegistryModule, BatchModule, DataDirModule],
     }).compile();
   } finally {
     process.env = saved;

@@ -60,3 +60,13 @@ export async function queryDatabase<T = Record<string, unknown>>(
     await client.end();
   }
 }
+
+/** The same database with a DATA_DIR of its own, for another replica (one instance per DATA_DIR). */
+export function replicaOf(db: TestDatabase): TestDatabase {
+  const dir = mkdtempSync(join(tmpdir(), 'tgbot-replica-'));
+  return {
+    ...db,
+    env: { ...db.env, DATA_DIR: dir },
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
