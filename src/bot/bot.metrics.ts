@@ -21,6 +21,7 @@ export class BotMetrics {
   readonly replayed: Counter;
   readonly effectsInDoubt: Counter;
   readonly journalFailures: Counter;
+  readonly journalDamaged: Counter;
   readonly webhookRefused: Counter<'reason'>;
   readonly callbacksAnsweredEarly: Counter;
 
@@ -104,6 +105,11 @@ export class BotMetrics {
     this.journalFailures = new Counter({
       name: 'telegram_bot_intake_journal_failures_total',
       help: 'Intake journal writes that failed (updates are then acknowledged once finished)',
+      registers,
+    });
+    this.journalDamaged = new Counter({
+      name: 'telegram_bot_intake_journal_damaged_records_total',
+      help: 'Intake journal records found torn or unreadable at start (intact ones are kept)',
       registers,
     });
     this.webhookRefused = new Counter({

@@ -84,8 +84,8 @@ import { StartUpdate } from './updates/start.update';
       provide: IntakeJournal,
       // The DATA_DIR lock is held before the journal opens its files.
       inject: [batchConfig.KEY, DataDirLock],
-      useFactory: (batch: BatchConfig, _lock: DataDirLock | null) =>
-        batch.journalDir ? new IntakeJournal(batch.journalDir, batch.journalFsync) : null,
+      useFactory: (batch: BatchConfig, lock: DataDirLock | null) =>
+        batch.journalDir ? new IntakeJournal(batch.journalDir, batch.journalFsync, { lock }) : null,
     },
     PollingUpdateSource,
     WebhookRegistrar,

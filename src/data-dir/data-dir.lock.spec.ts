@@ -1,6 +1,16 @@
 import { Logger } from '@nestjs/common';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataDirInUseError, DataDirLock } from './data-dir.lock';
 
@@ -44,6 +54,21 @@ describe('DataDirLock', () => {
     utimesSync(join(dir, 'instance.lock'), lastRefresh, lastRefresh);
     const lock = await acquire();
     expect(lock.held).toBe(true);
+  });
+
+  it('takes over at once a fresh lock whose owner ran on this machine and is gone', async () => {
+    mkdirSync(join(dir, 'instance.lock'), { recursive: true });
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(
+      join(dir, 'instance.owner'),
+      JSON.stringify({ host: hostname(), bootId, pid: deadPid }),
+    );
+    const lock = await acquire();
+    expect(lock.held).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'instance.owner'), 'utf8'))).toMatchObject({
+      pid: process.pid,
+    });
   });
 
   it('reports a lock lost while running and refuses writes from then on', async () => {

@@ -1,4 +1,6 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { lock } from 'proper-lockfile';
@@ -15,6 +17,14 @@ const REFRESH_MS = 2_000;
 const WAIT_MS = STALE_MS + 2_000;
 const CHECK_EVERY_MS = 1_000;
 const LOCK_NAME = 'instance.lock';
+/** Who holds the lock: host, kernel boot and pid, so a start on the same machine can tell a dead owner at once. */
+const OWNER_NAME = 'instance.owner';
+
+interface Owner {
+  host: string;
+  bootId: string;
+  pid: number;
+}
 
 /** Another live process owns DATA_DIR; the message names it and says what to do. */
 export class DataDirInUseError extends Error {
@@ -81,10 +91,18 @@ export class DataDirLock {
           onCompromised: (error) => holder?.lose(error),
         });
         holder = new DataDirLock(absolute, unlock);
+        await writeOwner(absolute);
         if (attempt > 0) logger.log(`Took over DATA_DIR ${absolute} from an instance that stopped`);
         return holder;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+        if (attempt === 0 && (await ownerIsGone(absolute))) {
+          // Its owner ran on this machine since this boot and its pid is gone: the lock is dead
+          // now, not in STALE_MS. Removing a dead lock is what proper-lockfile does with a stale one.
+          logger.warn(`DATA_DIR ${absolute}: the instance that locked it is gone; taking over`);
+          await rm(lockPath, { recursive: true, force: true });
+          continue;
+        }
         if (Date.now() >= giveUpAt) throw new DataDirInUseError(absolute);
         if (attempt === 0) logger.warn(await waitingMessage(absolute, lockPath, waitMs));
         await sleep(CHECK_EVERY_MS);
@@ -114,6 +132,52 @@ export class DataDirLock {
     );
     this.logger.error(`${this.lostError.message}; journal writes stop`);
     this.reportLost(this.lostError);
+  }
+}
+
+function self(): Owner {
+  let bootId = '';
+  try {
+    bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    // Not Linux: a dead owner is only recognised by its stale lock.
+  }
+  return { host: hostname(), bootId, pid: process.pid };
+}
+
+async function writeOwner(dir: string): Promise<void> {
+  const path = resolve(dir, OWNER_NAME);
+  await writeFile(`${path}.tmp`, JSON.stringify(self()), { mode: 0o600 });
+  await rename(`${path}.tmp`, path);
+}
+
+/**
+ * The lock's owner ran on this host since this boot, under another pid that no longer exists. In
+ * another container the host name differs (and a pid there means nothing here), and a process that
+ * restarts as the same pid (pid 1 in a container) cannot tell: both wait for the lock to go stale.
+ */
+async function ownerIsGone(dir: string): Promise<boolean> {
+  const me = self();
+  if (!me.bootId) return false;
+  try {
+    const owner = JSON.parse(await readFile(resolve(dir, OWNER_NAME), 'utf8')) as Owner;
+    return (
+      owner.host === me.host &&
+      owner.bootId === me.bootId &&
+      owner.pid !== me.pid &&
+      !isAlive(owner.pid)
+    );
+  } catch {
+    return false;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

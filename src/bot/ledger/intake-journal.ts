@@ -1,6 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { Update } from 'telegraf/types';
-import { AppendJournal, type JournalCodec, type JournalFsync } from '../../journal/append-journal';
+import {
+  AppendJournal,
+  type AppendJournalOptions,
+  type JournalCodec,
+  type JournalFsync,
+} from '../../journal/append-journal';
 import type { EffectOutcome, RecordedEffects } from './update-effects';
 
 /**
@@ -53,8 +58,13 @@ export class IntakeJournal {
   /** A write is due: records were appended that nobody waits for (sent, failed, done). */
   private kickQueued = false;
 
-  constructor(dir: string, fsync?: JournalFsync) {
-    this.log = new AppendJournal(dir, 'intake', codec, fsync);
+  constructor(dir: string, fsync?: JournalFsync, options?: AppendJournalOptions) {
+    this.log = new AppendJournal(dir, 'intake', codec, fsync, options);
+  }
+
+  /** Records found damaged (torn or unreadable) in predecessors' files at open. */
+  get damagedRecords(): number {
+    return this.log.damagedRecords;
   }
 
   /** Opens this process's file and returns, carried over into it, what predecessors left. */

@@ -42,6 +42,7 @@ class MemoryJournal {
   gate: Promise<void> | null = null;
   failSyncs = false;
   closedWithPending: boolean | null = null;
+  damagedRecords = 0;
 
   open = () => Promise.resolve(this.state);
   append(updates: Update[]): void {

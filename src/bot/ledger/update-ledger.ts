@@ -92,6 +92,7 @@ export class UpdateLedger implements EffectRecorder {
   async start(): Promise<void> {
     if (!this.journal) return;
     const state = await this.journal.open();
+    this.metrics.journalDamaged.inc(this.journal.damagedRecords);
     // Every update the predecessor journaled is either finished or run again here.
     if (state.highestId >= 0) this.tracker.skip(state.highestId);
     this.recorded = state.effects;
