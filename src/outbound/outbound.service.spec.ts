@@ -1,8 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Registry } from 'prom-client';
-import { Telegram } from 'telegraf';
-import type { BotApiClient } from '../bot/transport/bot-api-client';
-import { governedTelegram } from '../bot/transport/telegram-transport';
+import { GovernedTelegram } from '../bot/transport/telegram-transport';
 import type { TelegramConfig } from '../config/app.config';
 import { BroadcastService } from './broadcast.service';
 import { type CallOptions, OutboundService } from './outbound.service';
@@ -23,16 +21,20 @@ const telegramError = (code: number, retryAfter?: number) =>
   });
 const networkError = (code: string) => Object.assign(new Error(code), { code, type: 'system' });
 
-/** A real Telegraf Telegram whose transport is a script of outcomes (no HTTP). */
-function fakeTelegram(outcomes: ((options?: CallOptions) => Promise<unknown>)[] = []) {
+/** The bot's governed client over a transport that is a script of outcomes (no HTTP). */
+function governedOver(
+  outbound: OutboundService,
+  outcomes: ((options?: CallOptions, payload?: any) => Promise<unknown>)[] = [],
+) {
   const calls: { method: string; payload: any; options: any }[] = [];
-  const telegram = new Telegram('123:test', { apiRoot: 'http://127.0.0.1:9' });
-  const callApi = (method: string, payload: any, options?: any) => {
-    calls.push({ method, payload, options });
-    const next = outcomes.shift();
-    return next ? next(options) : Promise.resolve({ message_id: calls.length });
+  const client = {
+    call: (method: string, payload: any, options?: any) => {
+      calls.push({ method, payload, options });
+      const next = outcomes.shift();
+      return next ? next(options, payload) : Promise.resolve({ message_id: calls.length });
+    },
   };
-  telegram.callApi = callApi as Telegram['callApi'];
+  const telegram = new GovernedTelegram('123:test', 'http://127.0.0.1:9', client, outbound);
   return { telegram, calls };
 }
 /** A call Telegram never answers: it fails when its deadline passes, as the real transport does. */
@@ -81,18 +83,16 @@ describe('OutboundService', () => {
   };
 
   it('passes getUpdates through untouched and ungoverned', async () => {
-    const { telegram, calls } = fakeTelegram();
-    outbound.attach(telegram);
+    const { telegram, calls } = governedOver(outbound);
     const options = { signal: new AbortController().signal };
 
-    await telegram.callApi('getUpdates', { offset: 5 }, options as never);
+    await telegram.callApi('getUpdates', { offset: 5 }, options);
 
     expect(calls[0].options).toBe(options);
   });
 
   it('gives every governed call the API_TIMEOUT_MS deadline', async () => {
-    const { telegram, calls } = fakeTelegram();
-    outbound.attach(telegram);
+    const { telegram, calls } = governedOver(outbound);
 
     await expect(telegram.sendMessage(1, 'hi')).resolves.toEqual({ message_id: 1 });
 
@@ -100,22 +100,10 @@ describe('OutboundService', () => {
     await expect(metric(registry, 'telegram_bot_outbound_sent_total')).resolves.toBe(1);
   });
 
-  it('attaches once even when called twice', async () => {
-    const { telegram, calls } = fakeTelegram();
-    outbound.attach(telegram);
-    outbound.attach(telegram);
-
-    await telegram.sendMessage(1, 'hi');
-
-    expect(calls).toHaveLength(1);
-    await expect(
-      metric(registry, 'telegram_bot_api_calls_total', { method: 'sendMessage' }),
-    ).resolves.toBe(1);
-  });
-
   it('waits retry_after on a 429 and then sends the message once', async () => {
-    const { telegram, calls } = fakeTelegram([() => Promise.reject(telegramError(429, 3))]);
-    outbound.attach(telegram);
+    const { telegram, calls } = governedOver(outbound, [
+      () => Promise.reject(telegramError(429, 3)),
+    ]);
 
     const start = Date.now();
     const outcome = await settle(telegram.sendMessage(1, 'hi').then(() => Date.now() - start));
@@ -128,8 +116,7 @@ describe('OutboundService', () => {
   });
 
   it('never re-sends a message whose request timed out (Telegram may have delivered it)', async () => {
-    const { telegram, calls } = fakeTelegram([hang]);
-    outbound.attach(telegram);
+    const { telegram, calls } = governedOver(outbound, [hang]);
 
     const outcome = await settle(telegram.sendMessage(1, 'hi'));
 
@@ -141,8 +128,7 @@ describe('OutboundService', () => {
   });
 
   it('retries an edit that timed out, since editing twice is harmless', async () => {
-    const { telegram, calls } = fakeTelegram([hang]);
-    outbound.attach(telegram);
+    const { telegram, calls } = governedOver(outbound, [hang]);
 
     const outcome = await settle(telegram.editMessageText(1, 10, undefined, 'new'));
 
@@ -151,8 +137,9 @@ describe('OutboundService', () => {
   });
 
   it('retries a message when the connection was refused (it never reached Telegram)', async () => {
-    const { telegram, calls } = fakeTelegram([() => Promise.reject(networkError('ECONNREFUSED'))]);
-    outbound.attach(telegram);
+    const { telegram, calls } = governedOver(outbound, [
+      () => Promise.reject(networkError('ECONNREFUSED')),
+    ]);
 
     await expect(settle(telegram.sendMessage(1, 'hi'))).resolves.toEqual({
       value: { message_id: 2 },
@@ -161,8 +148,9 @@ describe('OutboundService', () => {
   });
 
   it('does not re-send a message after a connection reset', async () => {
-    const { telegram, calls } = fakeTelegram([() => Promise.reject(networkError('ECONNRESET'))]);
-    outbound.attach(telegram);
+    const { telegram, calls } = governedOver(outbound, [
+      () => Promise.reject(networkError('ECONNRESET')),
+    ]);
 
     await expect(settle(telegram.sendMessage(1, 'hi'))).resolves.toEqual({
       error: expect.objectContaining({ code: 'ECONNRESET' }),
@@ -172,8 +160,7 @@ describe('OutboundService', () => {
 
   it('retries 5xx answers with backoff and gives up after three retries', async () => {
     const fail = () => Promise.reject(telegramError(502));
-    const { telegram, calls } = fakeTelegram([fail, fail, fail, fail, fail]);
-    outbound.attach(telegram);
+    const { telegram, calls } = governedOver(outbound, [fail, fail, fail, fail, fail]);
 
     const outcome = await settle(telegram.sendMessage(1, 'hi'));
 
@@ -183,8 +170,7 @@ describe('OutboundService', () => {
   });
 
   it('rejects a 403 (bot blocked) at once and counts it as blocked', async () => {
-    const { telegram, calls } = fakeTelegram([() => Promise.reject(telegramError(403))]);
-    outbound.attach(telegram);
+    const { telegram, calls } = governedOver(outbound, [() => Promise.reject(telegramError(403))]);
 
     await expect(settle(telegram.sendMessage(1, 'hi'))).resolves.toEqual({
       error: expect.objectContaining({ message: '403: error' }),
@@ -195,8 +181,7 @@ describe('OutboundService', () => {
   });
 
   it('answers callback queries without waiting for the chat bucket', async () => {
-    const { telegram, calls } = fakeTelegram();
-    outbound.attach(telegram);
+    const { telegram, calls } = governedOver(outbound);
     const sends = Array.from({ length: 4 }, () => telegram.sendMessage(1, 'burst'));
     await jest.advanceTimersByTimeAsync(200);
 
@@ -213,8 +198,7 @@ describe('OutboundService', () => {
   });
 
   it('gives up a retry wait at shutdown instead of keeping the process alive', async () => {
-    const { telegram, calls } = fakeTelegram([() => Promise.reject(telegramError(500))]);
-    outbound.attach(telegram);
+    const { telegram, calls } = governedOver(outbound, [() => Promise.reject(telegramError(500))]);
     const outcome = telegram.sendMessage(1, 'hi').catch((error: unknown) => error);
     await jest.advanceTimersByTimeAsync(10);
 
@@ -223,24 +207,6 @@ describe('OutboundService', () => {
     await expect(outcome).resolves.toMatchObject({ message: '500: error' });
     expect(calls).toHaveLength(1);
     expect(jest.getTimerCount()).toBe(0);
-  });
-
-  it('governs the bot client: JSON calls go to the pooled client, through the governor', async () => {
-    const outcomes = [() => Promise.reject(telegramError(429, 1))];
-    const calls: { method: string; options: unknown }[] = [];
-    const client = {
-      call: (method: string, _payload: unknown, options: unknown) => {
-        calls.push({ method, options });
-        return outcomes.shift()?.() ?? Promise.resolve({ message_id: 1 });
-      },
-    } as unknown as BotApiClient;
-    const telegram = governedTelegram('123:test', 'http://127.0.0.1:9', client, outbound);
-
-    const outcome = await settle(telegram.sendMessage(5, 'hi'));
-
-    expect(outcome).toEqual({ value: { message_id: 1 } });
-    expect(calls.map((c) => c.method)).toEqual(['sendMessage', 'sendMessage']);
-    expect(calls[0].options).toEqual({ signal: undefined, timeoutMs: config.apiTimeoutMs });
   });
 });
 
@@ -252,15 +218,17 @@ describe('BroadcastService', () => {
     const registry = new Registry();
     const outbound = new OutboundService(config, registry);
     let calls = 0;
-    const telegram = new Telegram('123:test', { apiRoot: 'http://127.0.0.1:9' });
-    const callApi = (_method: string, payload: { chat_id: number }) => {
+    const outcome = (_options?: CallOptions, payload?: { chat_id: number }) => {
       calls++;
-      if (payload.chat_id % 50 === 0) return Promise.reject(telegramError(403));
+      if (payload!.chat_id % 50 === 0) return Promise.reject(telegramError(403));
       if (calls % 7 === 0) return Promise.reject(telegramError(429, 1));
       return Promise.resolve({ message_id: calls });
     };
-    telegram.callApi = callApi as Telegram['callApi'];
-    outbound.attach(telegram);
+    const { telegram } = governedOver(
+      outbound,
+      Array.from({ length: 1000 }, () => outcome),
+    );
+    outbound.useClient(telegram);
     const broadcasts = new BroadcastService(outbound, config);
 
     async function* ids() {

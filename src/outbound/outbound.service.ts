@@ -20,6 +20,8 @@ export interface CallOptions {
    * records the attempt here (see UpdateTelegram), so a call waiting for its turn is not one.
    */
   beforeSend?: () => Promise<void>;
+  /** Broadcasts wait behind interactive replies (default: interactive). */
+  lane?: OutboundLane;
 }
 
 /**
@@ -71,8 +73,7 @@ export class OutboundService implements OnApplicationShutdown {
   private readonly logger = new Logger(OutboundService.name);
   private readonly governor: OutboundGovernor;
   private readonly metrics: OutboundMetrics;
-  private readonly attached = new WeakSet<Telegram>();
-  private transport?: CallApi;
+  private client?: Telegram;
   private readonly timeoutMs: number;
   /** Aborted at shutdown: cuts retry waits short so no timer outlives the app. */
   private readonly stopping = new AbortController();
@@ -91,38 +92,22 @@ export class OutboundService implements OnApplicationShutdown {
   }
 
   /**
-   * Replaces `telegram.callApi` with the governed version that calls the original as transport
-   * (idempotent). Intake and lifecycle methods (getUpdates, setWebhook, deleteWebhook,
-   * getWebhookInfo, getMe, close, logOut) pass straight through. The first instance attached also
-   * carries `call()` and broadcasts.
-   *
-   * The bot attaches its one client (src/bot/transport/telegram-transport.ts), which is
-   * `bot.telegram` and every update's `ctx.telegram` (see UpdateDispatcher).
+   * Sets the client `call()` goes through: the bot's one governed client (see GovernedTelegram),
+   * which sends every call back through `send()`.
    */
-  attach(telegram: Telegram): void {
-    if (this.attached.has(telegram)) return;
-    const original = telegram.callApi.bind(telegram) as unknown as CallApi;
-    this.transport ??= original;
-    const governed: CallApi = (method, payload, options) =>
-      this.send(method, payload, options, original);
-    telegram.callApi = governed as Telegram['callApi'];
-    this.attached.add(telegram);
+  useClient(telegram: Telegram): void {
+    this.client = telegram;
   }
 
-  /**
-   * A governed call through the first attached Telegram instance, on `lane` (broadcasts use the
-   * broadcast lane; calls through attached clients are interactive). An explicit lane rather than
-   * AsyncLocalStorage: on Node 20 one active ALS puts promise hooks on every promise of the process.
-   */
+  /** A governed call through the bot's client, on `lane` (broadcasts use the broadcast lane). */
   call<T = unknown>(
     method: string,
     payload: Record<string, unknown>,
     lane: OutboundLane = 'interactive',
   ): Promise<T> {
-    if (!this.transport) {
-      return Promise.reject(new Error('OutboundService.attach() was not called for the bot'));
-    }
-    return this.send(method, payload, undefined, this.transport, lane) as Promise<T>;
+    if (!this.client) return Promise.reject(new Error('OutboundService has no client yet'));
+    const options: CallOptions = { lane };
+    return this.client.callApi(method as never, payload as never, options as never);
   }
 
   /** Calls waiting on `lane`, for /bot-optimization. */
@@ -135,14 +120,19 @@ export class OutboundService implements OnApplicationShutdown {
     this.governor.close();
   }
 
-  /** The governed call: governor gate, deadline (API_TIMEOUT_MS), classification, retries. */
-  private async send(
+  /**
+   * One Bot API call over `transport`, governed: the governor's gate, the deadline
+   * (API_TIMEOUT_MS), classification of failures, retries. Intake and lifecycle methods
+   * (getUpdates, setWebhook, deleteWebhook, getWebhookInfo, getMe, close, logOut) pass straight
+   * through.
+   */
+  async send(
     method: string,
     payload: any,
     options: CallOptions | undefined,
     transport: CallApi,
-    lane: OutboundLane = 'interactive',
   ): Promise<any> {
+    const lane = options?.lane ?? 'interactive';
     if (PASSTHROUGH.has(method)) {
       this.metrics.apiCalls.inc({ method });
       // The long poll brings its own signal and deadline; lifecycle calls get API_TIMEOUT_MS.

@@ -3,7 +3,7 @@ import { telegramConfig, type TelegramConfig } from '../../config/app.config';
 import { OutboundModule } from '../../outbound/outbound.module';
 import { OutboundService } from '../../outbound/outbound.service';
 import { BotApiClient } from './bot-api-client';
-import { BOT_TELEGRAM, governedTelegram } from './telegram-transport';
+import { BOT_TELEGRAM, GovernedTelegram } from './telegram-transport';
 
 /** The connection pool, the outbound governor and the one Telegram client built on them. */
 @Module({
@@ -19,8 +19,11 @@ import { BOT_TELEGRAM, governedTelegram } from './telegram-transport';
     {
       provide: BOT_TELEGRAM,
       inject: [telegramConfig.KEY, BotApiClient, OutboundService],
-      useFactory: (config: TelegramConfig, client: BotApiClient, outbound: OutboundService) =>
-        governedTelegram(config.token, config.apiRoot, client, outbound),
+      useFactory: (config: TelegramConfig, client: BotApiClient, outbound: OutboundService) => {
+        const telegram = new GovernedTelegram(config.token, config.apiRoot, client, outbound);
+        outbound.useClient(telegram);
+        return telegram;
+      },
     },
   ],
   exports: [BOT_TELEGRAM, OutboundModule],
