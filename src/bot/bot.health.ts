@@ -14,6 +14,7 @@ export class BotHealthIndicator {
     const indicator = this.health.check(key);
     const details = {
       intakeRunning: this.status.intakeRunning,
+      identified: this.status.identified,
       draining: this.status.draining,
       ...(this.status.lastIntakeError ? { lastError: this.status.lastIntakeError } : {}),
     };

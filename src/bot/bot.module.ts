@@ -17,6 +17,7 @@ import { MessagesModule } from '../messages/messages.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { UsersModule } from '../users/users.module';
 import { AdminService } from './admin/admin.service';
+import { BotIdentity } from './bot-identity';
 import { BotStatusService } from './bot-status.service';
 import { BotHealthIndicator } from './bot.health';
 import { BotLifecycle } from './bot.lifecycle';
@@ -61,6 +62,7 @@ import { StartUpdate } from './updates/start.update';
   ],
   providers: [
     BotStatusService,
+    BotIdentity,
     BotHealthIndicator,
     BotMetrics,
     UpdateDeduplicator,

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectBot } from 'nestjs-telegraf';
 import { Context, type Telegraf } from 'telegraf';
-import type { Update, UserFromGetMe } from 'telegraf/types';
+import type { Update } from 'telegraf/types';
 import { abortableWait } from '../../common/abortable-wait';
 import { DeadlinePool } from '../../common/deadline-pool';
 import { TimeoutError, withTimeout } from '../../common/timeout';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
+import { BotIdentity } from '../bot-identity';
 import { BotMetrics } from '../bot.metrics';
 import { chatIdOf, chatKeyOf } from './chat-key';
 import { MiddlewareChain } from './middleware-chain';
@@ -38,7 +39,6 @@ export class UpdateDispatcher {
   /** The least room a parked whenRoom() caller waits for. */
   private roomWanted = Infinity;
   private idleWaiters: (() => void)[] = [];
-  private botInfo?: Promise<UserFromGetMe>;
   private readonly deadlines: DeadlinePool;
   readonly concurrency: number;
   /** Updates held (running or waiting) before intake pauses. */
@@ -49,6 +49,7 @@ export class UpdateDispatcher {
     @Inject(telegramConfig.KEY) config: TelegramConfig,
     private readonly metrics: BotMetrics,
     private readonly chain: MiddlewareChain,
+    private readonly identity: BotIdentity,
   ) {
     this.concurrency = config.dispatchConcurrency;
     this.capacity = Math.max(config.dispatchConcurrency * 2, config.pollingLimit * 2);
@@ -148,8 +149,8 @@ export class UpdateDispatcher {
    */
   private async runThroughBot(update: Update): Promise<void> {
     const bot = this.bot;
-    // Fetched at boot; if Telegram was unreachable then, once here (as handleUpdate would).
-    bot.botInfo ??= await (this.botInfo ??= bot.telegram.getMe());
+    // Known from boot, or once Telegram answers getMe again (BotIdentity retries it).
+    bot.botInfo ??= await this.identity.whenKnown();
     const ctx = new Context(update, bot.telegram, bot.botInfo);
     Object.assign(ctx, bot.context);
     await this.chain.run(ctx);
