@@ -31,6 +31,8 @@ export const telegramConfig = registerAs('telegram', () => {
   const env = loadEnv();
   return {
     token: env.TELEGRAM_BOT_TOKEN,
+    /** The numeric part of the token: safe to show and to put in Redis keys, unlike the token. */
+    botId: Number(env.TELEGRAM_BOT_TOKEN.split(':')[0]),
     apiRoot: env.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
     mode: env.BOT_MODE,
     adminIds: ids(env.ADMIN_USER_ID),
