@@ -30,6 +30,7 @@ import { PollingUpdateSource } from './intake/polling.update-source';
 import { UpdateIntake } from './intake/update-intake';
 import { WebhookMiddleware, webhookPath } from './intake/webhook.middleware';
 import { WebhookRegistrar } from './intake/webhook.registrar';
+import { WebhookSecretLimiter } from './intake/webhook-secret.limiter';
 import { TransportModule } from './transport/transport.module';
 import { AdminUpdate } from './updates/admin.update';
 import { HelpUpdate } from './updates/help.update';
@@ -80,6 +81,7 @@ import { StartUpdate } from './updates/start.update';
     },
     PollingUpdateSource,
     WebhookRegistrar,
+    WebhookSecretLimiter,
     BotLifecycle,
     AdminService,
     // Handlers: commands first, the catch-all MessageUpdate last (Telegraf runs them in this order).

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { ConfigType, registerAs } from '@nestjs/config';
 import type { Env } from './env.schema';
 import { validateEnv } from './env.validation';
+import { deriveWebhookSecret } from './webhook-secret';
 
 let parsed: Env | undefined;
 
@@ -41,7 +42,9 @@ export const telegramConfig = registerAs('telegram', () => {
     pollingLimit: env.POLLING_LIMIT,
     allowedUpdates: ['message', 'callback_query'] as const,
     webhookUrl: env.WEBHOOK_URL,
-    webhookSecret: env.WEBHOOK_SECRET,
+    // Unset: derived from the token (see deriveWebhookSecret); never logged either way.
+    webhookSecret: env.WEBHOOK_SECRET ?? deriveWebhookSecret(env.TELEGRAM_BOT_TOKEN),
+    webhookSecretDerived: !env.WEBHOOK_SECRET,
     webhookMaxConnections: env.WEBHOOK_MAX_CONNECTIONS,
     dispatchConcurrency: env.DISPATCH_CONCURRENCY,
     updateTimeoutMs: env.UPDATE_TIMEOUT_MS,

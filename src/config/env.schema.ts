@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WEBHOOK_SECRET_HINT, WEBHOOK_SECRET_PATTERN } from './webhook-secret';
 
 const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) =>
   z.coerce
@@ -45,9 +46,7 @@ export const envFields = z.object({
   WEBHOOK_URL: url(['https:', 'http:']).optional(),
   WEBHOOK_SECRET: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,256}$/, {
-      message: 'must be 1-256 characters of A-Z a-z 0-9 _ - (value hidden)',
-    })
+    .regex(WEBHOOK_SECRET_PATTERN, { message: WEBHOOK_SECRET_HINT })
     .optional(),
   WEBHOOK_MAX_CONNECTIONS: int(1, 100).default(40),
   POLLING_TIMEOUT: int(0, 50).default(30),
@@ -96,13 +95,6 @@ export const envSchema = envFields.superRefine((env, ctx) => {
     ctx.addIssue({
       code: 'custom',
       path: ['WEBHOOK_URL'],
-      message: 'is required when BOT_MODE=webhook',
-    });
-  }
-  if (!env.WEBHOOK_SECRET) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['WEBHOOK_SECRET'],
       message: 'is required when BOT_MODE=webhook',
     });
   }
