@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
@@ -9,11 +8,11 @@ import { tuneHeapForTraffic } from './common/heap-tuning';
 import { webhookPath } from './bot/intake/webhook.middleware';
 import { loadEnv } from './config/app.config';
 import { ConfigValidationError } from './config/env.validation';
-import { scrubSecrets } from './logging/secrets';
+import { bootLogger, fatalLine } from './logging/logger-params';
 
 export async function createApp(): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    // Boot can wait minutes for the database: log as JSON right away (not buffered until pino is up).
+    // Pino from the first line: boot can wait minutes for the database, so nothing is buffered.
     logger: bootLogger(loadEnv().LOG_LEVEL),
     bodyParser: false,
     // Throw instead of process.exit(1), so bootstrap can print one clean line (and tests can catch).
@@ -32,22 +31,6 @@ export async function createApp(): Promise<NestExpressApplication> {
   return app;
 }
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-const PINO_TO_NEST: Record<string, LogLevel> = {
-  fatal: 'fatal',
-  error: 'error',
-  warn: 'warn',
-  info: 'log',
-  debug: 'debug',
-  trace: 'verbose',
-};
-
-function bootLogger(level: string): ConsoleLogger | false {
-  if (level === 'silent') return false;
-  const logLevels = LEVELS.slice(0, LEVELS.indexOf(PINO_TO_NEST[level] ?? 'log') + 1);
-  return new ConsoleLogger({ json: true, logLevels });
-}
-
 async function bootstrap(): Promise<void> {
   // A local .env is convenient in development; real environment variables always win.
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -60,7 +43,7 @@ async function bootstrap(): Promise<void> {
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {
-          process.stderr.write(`${scrubSecrets(`Shutdown failed: ${(error as Error).message}`)}\n`);
+          fatalLine(`Shutdown failed: ${(error as Error).message}`);
           process.exit(1);
         },
       );
@@ -77,7 +60,7 @@ export function main(): void {
       error instanceof ConfigValidationError
         ? `${error.message}. See README.md#configuration.`
         : `Boot failed: ${error instanceof Error ? error.message : String(error)}`;
-    process.stderr.write(`${scrubSecrets(reason)}\n`);
+    fatalLine(reason);
     process.exit(1);
   });
 }

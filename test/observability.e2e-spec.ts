@@ -198,7 +198,9 @@ describe('observability endpoints (no METRICS_TOKEN)', () => {
         noticesSent: count,
         limitedUsers: count,
         storageErrors: count,
+        memoryFallbacks: count,
       },
+      redis: { configured: false, connections: {} },
       batch: {
         size: 50,
         flushIntervalMs: 1000,

@@ -6,6 +6,7 @@ import { MessageEntity } from '../messages/message.entity';
 import { UserEntity } from '../users/user.entity';
 import { DeadLetterEntity } from './dead-letter.entity';
 import { InitialSchema1764432000000 } from './migrations/1764432000000-InitialSchema';
+import { TypeOrmLogger } from './typeorm.logger';
 
 export const entities = [UserEntity, MessageEntity, DeadLetterEntity];
 export const migrations = [InitialSchema1764432000000];
@@ -29,7 +30,9 @@ export async function buildDataSourceOptions(config: DatabaseConfig): Promise<Da
     migrations,
     migrationsRun: false,
     synchronize: false,
-    logging: ['error' as const],
+    // Failures and warnings only, through our logger and without parameters (see TypeOrmLogger).
+    logging: ['error' as const, 'warn' as const],
+    logger: new TypeOrmLogger(),
   };
   if (!config.url) {
     const dataDir = resolve(config.dataDir, 'pglite');
