@@ -15,7 +15,7 @@ export class TypeOrmLogger implements TypeOrmLoggerInterface {
   private readonly logger = new Logger('TypeORM');
 
   logQuery(query: string): void {
-    this.logger.debug({ query: short(query) }, 'query');
+    this.logger.verbose({ query: short(query) }, 'query');
   }
 
   logQueryError(error: string | Error, query: string): void {
