@@ -1,14 +1,18 @@
 import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { tuneHeapForTraffic } from './common/heap-tuning';
 import { webhookPath } from './bot/intake/webhook.middleware';
 import { loadEnv } from './config/app.config';
+import { bootNotices } from './config/boot-notices';
 import { ConfigValidationError } from './config/env.validation';
 import { bootLogger, fatalLine } from './logging/logger-params';
+import { OpsListener } from './metrics/ops-listener';
 
 export async function createApp(): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
@@ -19,8 +23,16 @@ export async function createApp(): Promise<NestExpressApplication> {
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  const env = loadEnv();
+  const notices = new NestLogger('Config');
+  for (const { level, message } of bootNotices(env)) notices[level](message);
+  // Security headers on every answer (helmet's defaults), and no X-Powered-By.
+  app.disable('x-powered-by');
+  app.use(helmet());
+  // With OPS_PORT, each path answers only on its own listener.
+  app.use(app.get(OpsListener).route);
   // The webhook route reads its own body, after the secret check (see WebhookMiddleware).
-  const { BOT_MODE, WEBHOOK_URL } = loadEnv();
+  const { BOT_MODE, WEBHOOK_URL } = env;
   const skip = BOT_MODE === 'webhook' && WEBHOOK_URL ? webhookPath(WEBHOOK_URL) : undefined;
   app.useBodyParser('json', {
     limit: '100kb',

@@ -25,7 +25,7 @@ const ids = (list?: string) =>
 
 export const httpConfig = registerAs('http', () => {
   const env = loadEnv();
-  return { host: env.HOST, port: env.PORT, metricsToken: env.METRICS_TOKEN };
+  return { host: env.HOST, port: env.PORT, opsPort: env.OPS_PORT, metricsToken: env.METRICS_TOKEN };
 });
 
 export const telegramConfig = registerAs('telegram', () => {

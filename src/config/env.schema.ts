@@ -40,6 +40,7 @@ export const envFields = z.object({
     .optional(),
   PORT: int(0, 65535).default(5000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  OPS_PORT: int(0, 65535).optional(),
   BOT_MODE: z
     .enum(['polling', 'webhook'], { message: 'must be polling or webhook' })
     .default('polling'),
