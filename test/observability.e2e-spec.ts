@@ -265,6 +265,7 @@ describe('observability endpoints (no METRICS_TOKEN)', () => {
             connectTimeoutMs: 30000,
             keepAliveInitialDelayMs: 600000,
           },
+      preparedStatements: !embedded,
       serverVersion: expect.stringMatching(/^\d+(\.\d+)?/),
       database: embedded ? expect.any(String) : new URL(booted!.db.url!).pathname.slice(1),
       latencyMs: count,

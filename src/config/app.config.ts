@@ -70,6 +70,7 @@ export function toDatabaseConfig(
     | 'DB_QUERY_TIMEOUT_MS'
     | 'DB_CONNECT_RETRIES'
     | 'DB_MIGRATIONS_RUN'
+    | 'DB_PREPARED_STATEMENTS'
   >,
 ) {
   return {
@@ -81,6 +82,7 @@ export function toDatabaseConfig(
     queryTimeoutMs: env.DB_QUERY_TIMEOUT_MS,
     connectRetries: env.DB_CONNECT_RETRIES,
     migrationsRun: env.DB_MIGRATIONS_RUN,
+    preparedStatements: env.DB_PREPARED_STATEMENTS,
   };
 }
 

@@ -88,6 +88,7 @@ export const envFields = z.object({
   DB_QUERY_TIMEOUT_MS: int(100).default(15000),
   DB_CONNECT_RETRIES: int(0, 100).default(10),
   DB_MIGRATIONS_RUN: bool.default(true),
+  DB_PREPARED_STATEMENTS: bool.default(true),
 });
 
 export const envSchema = envFields.superRefine((env, ctx) => {
