@@ -85,7 +85,12 @@ describe('a Redis outage', () => {
 
   it('keeps running and answering while Redis is stopped, and says so on every ops surface', async () => {
     await redis.stop();
-    await until(async () => (await readyRedis())?.connected === false, 'Redis reported down');
+    const connections = async () =>
+      Object.values(JSON.parse((await get('/bot-optimization')).text).redis.connections);
+    await until(
+      async () => (await connections()).every((c: any) => c.up === false),
+      'both connections reported down',
+    );
 
     await sendFromUsers(72_000, 20, 'during');
 

@@ -21,7 +21,7 @@ const ERROR_LOG_EVERY_MS = 30_000;
  */
 export class RedisConnection {
   private readonly logger = new Logger('Redis');
-  private readonly logGate = atMostEvery(ERROR_LOG_EVERY_MS);
+  private logGate = atMostEvery(ERROR_LOG_EVERY_MS);
   private connectedOnce = false;
   up = false;
   lastErrorAt: Date | null = null;
@@ -37,22 +37,23 @@ export class RedisConnection {
     if (!this.up && this.connectedOnce) this.logger.log(`redis (${this.name}) reconnected`);
     this.up = true;
     this.connectedOnce = true;
+    // The first error of the next outage is logged at once.
+    this.logGate = atMostEvery(ERROR_LOG_EVERY_MS);
   }
 
   /** The connection was lost or could not be made; the client reconnects by itself. */
   error(error: unknown): void {
     this.errors.inc({ connection: this.name });
     this.lastErrorAt = new Date();
-    const wasUp = this.up;
     this.up = false;
-    if (wasUp || this.logGate()) {
+    if (this.logGate()) {
       this.logger.warn(
         `redis (${this.name}) unavailable, failing open until it is back: ${errorMessage(error)}`,
       );
     }
   }
 
-  /** The connection closed (a reconnect follows unless the app is stopping). */
+  /** The connection closed or is being re-established (a reconnect follows unless stopping). */
   closed(): void {
     this.up = false;
   }

@@ -56,14 +56,17 @@ async function connect(url: string, health: RedisHealth): Promise<Clients> {
   return { shared, cache };
 }
 
-/** Both libraries emit `ready`, `error` and `end`; an `error` without a listener would kill the process. */
+/**
+ * ioredis and node-redis both emit `ready` and `error` (an `error` without a listener would kill
+ * the process); a lost connection is `close` (ioredis) or `reconnecting`/`end` (both).
+ */
 function watch(
   connection: RedisConnection,
   client: { on(event: string, listener: (...args: any[]) => void): unknown },
 ): void {
   client.on('ready', () => connection.ready());
   client.on('error', (error: unknown) => connection.error(error));
-  client.on('end', () => connection.closed());
+  for (const event of ['close', 'reconnecting', 'end']) client.on(event, () => connection.closed());
 }
 
 /** The app's Redis connections and their health; absent without REDIS_URL. */
