@@ -92,6 +92,23 @@ describe('operator endpoints without OPS_PORT', () => {
       { level: 'warn', message: expect.stringContaining('set OPS_PORT') },
     ]);
     expect(warnings({ OPS_PORT: '9090' })).toEqual([]);
+    expect(warnings({ HOST: '127.0.0.1' })).toEqual([]);
     expect(warnings({ METRICS_TOKEN: 'm'.repeat(32) })).toEqual([]);
+  });
+
+  it('says at boot when the webhook secret is derived from the token', () => {
+    const env = validateEnv({
+      TELEGRAM_BOT_TOKEN: TEST_TOKEN,
+      BOT_MODE: 'webhook',
+      WEBHOOK_URL: 'https://bot.example.com/hook',
+      OPS_PORT: '9090',
+    });
+    expect(bootNotices(env)).toEqual([
+      {
+        level: 'log',
+        message: expect.stringContaining('WEBHOOK_SECRET is unset: using a secret derived'),
+      },
+    ]);
+    expect(JSON.stringify(bootNotices(env))).not.toContain(TEST_TOKEN.split(':')[1]);
   });
 });
