@@ -1,28 +1,39 @@
 import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { tuneHeapForTraffic } from './common/heap-tuning';
 import { webhookPath } from './bot/intake/webhook.middleware';
 import { loadEnv } from './config/app.config';
+import { bootNotices } from './config/boot-notices';
 import { ConfigValidationError } from './config/env.validation';
 import { DataDirLock } from './data-dir/data-dir.lock';
-import { scrubSecrets } from './logging/secrets';
+import { bootLogger, fatalLine } from './logging/logger-params';
+import { OpsListener } from './metrics/ops-listener';
 
 export async function createApp(): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    // Boot can wait minutes for the database: log as JSON right away (not buffered until pino is up).
+    // Pino from the first line: boot can wait minutes for the database, so nothing is buffered.
     logger: bootLogger(loadEnv().LOG_LEVEL),
     bodyParser: false,
     // Throw instead of process.exit(1), so bootstrap can print one clean line (and tests can catch).
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  const env = loadEnv();
+  const notices = new NestLogger('Config');
+  for (const { level, message } of bootNotices(env)) notices[level](message);
+  // Security headers on every answer (helmet's defaults), and no X-Powered-By.
+  app.disable('x-powered-by');
+  app.use(helmet());
+  // With OPS_PORT, each path answers only on its own listener.
+  app.use(app.get(OpsListener).route);
   // The webhook route reads its own body, after the secret check (see WebhookMiddleware).
-  const { BOT_MODE, WEBHOOK_URL } = loadEnv();
+  const { BOT_MODE, WEBHOOK_URL } = env;
   const skip = BOT_MODE === 'webhook' && WEBHOOK_URL ? webhookPath(WEBHOOK_URL) : undefined;
   app.useBodyParser('json', {
     limit: '100kb',
@@ -31,22 +42,6 @@ export async function createApp(): Promise<NestExpressApplication> {
       (!skip || req.url?.split('?')[0] !== skip),
   });
   return app;
-}
-
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-const PINO_TO_NEST: Record<string, LogLevel> = {
-  fatal: 'fatal',
-  error: 'error',
-  warn: 'warn',
-  info: 'log',
-  debug: 'debug',
-  trace: 'verbose',
-};
-
-function bootLogger(level: string): ConsoleLogger | false {
-  if (level === 'silent') return false;
-  const logLevels = LEVELS.slice(0, LEVELS.indexOf(PINO_TO_NEST[level] ?? 'log') + 1);
-  return new ConsoleLogger({ json: true, logLevels });
 }
 
 async function bootstrap(): Promise<void> {
@@ -63,7 +58,7 @@ async function bootstrap(): Promise<void> {
     app.close().then(
       () => process.exit(exitCode),
       (error: unknown) => {
-        process.stderr.write(`${scrubSecrets(`Shutdown failed: ${(error as Error).message}`)}\n`);
+        fatalLine(`Shutdown failed: ${(error as Error).message}`);
         process.exit(1);
       },
     );
@@ -84,7 +79,7 @@ export function main(): void {
       error instanceof ConfigValidationError
         ? `${error.message}. See README.md#configuration.`
         : `Boot failed: ${error instanceof Error ? error.message : String(error)}`;
-    process.stderr.write(`${scrubSecrets(reason)}\n`);
+    fatalLine(reason);
     process.exit(1);
   });
 }

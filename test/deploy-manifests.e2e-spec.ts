@@ -28,11 +28,20 @@ describe('Kubernetes manifests match the app', () => {
   });
 
   it.each(['telegram-bot-polling', 'telegram-bot-webhook'])(
-    '%s probes the health endpoints on the app port',
+    '%s probes the health endpoints and is scraped on the ops port, which the Service does not expose',
     (name) => {
-      const pod = deployment(name).spec.template.spec;
+      const template = deployment(name).spec.template;
+      const pod = template.spec;
       const container = pod.containers[0];
-      expect(container.ports[0].containerPort).toBe(Number(configMap.data.PORT));
+      const port = (portName: string) =>
+        container.ports.find((p: any) => p.name === portName)?.containerPort;
+      expect(port('http')).toBe(Number(configMap.data.PORT));
+      expect(port('ops')).toBe(Number(configMap.data.OPS_PORT));
+      for (const probe of ['livenessProbe', 'startupProbe', 'readinessProbe'])
+        expect(container[probe].httpGet.port).toBe('ops');
+      expect(template.metadata.annotations['prometheus.io/port']).toBe(configMap.data.OPS_PORT);
+      const service = byKind('Service')[0];
+      expect(service.spec.ports.map((p: any) => p.targetPort)).toEqual(['http']);
       expect(container.livenessProbe.httpGet.path).toBe('/health/live');
       expect(container.startupProbe.httpGet.path).toBe('/health/live');
       expect(container.readinessProbe.httpGet.path).toBe('/health/ready');

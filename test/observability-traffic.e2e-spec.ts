@@ -34,7 +34,12 @@ describe('observability endpoints under bot traffic', () => {
     expect(stats.polling.lastPollAt).toEqual(expect.stringMatching(/^\d{4}-/));
     expect(stats.polling.lastPollAgeSec).toBeLessThan(10);
     const ready = await http().get('/health/ready').expect(200);
-    expect(ready.body.details.bot).toEqual({ status: 'up', intakeRunning: true, draining: false });
+    expect(ready.body.details.bot).toEqual({
+      status: 'up',
+      intakeRunning: true,
+      identified: true,
+      draining: false,
+    });
   });
 
   it('counts handled updates, handler latency, sends and cache hits after repeated /me', async () => {

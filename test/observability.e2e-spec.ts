@@ -198,7 +198,9 @@ describe('observability endpoints (no METRICS_TOKEN)', () => {
         noticesSent: count,
         limitedUsers: count,
         storageErrors: count,
+        memoryFallbacks: count,
       },
+      redis: { configured: false, connections: {} },
       batch: {
         size: 50,
         flushIntervalMs: 1000,
@@ -263,6 +265,7 @@ describe('observability endpoints (no METRICS_TOKEN)', () => {
             connectTimeoutMs: 30000,
             keepAliveInitialDelayMs: 600000,
           },
+      preparedStatements: !embedded,
       serverVersion: expect.stringMatching(/^\d+(\.\d+)?/),
       database: embedded ? expect.any(String) : new URL(booted!.db.url!).pathname.slice(1),
       latencyMs: count,

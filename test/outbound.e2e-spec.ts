@@ -100,11 +100,15 @@ describe('outbound sender under Telegram flood limits', () => {
     expect(after.length).toBeGreaterThan(USERS / 2);
   });
 
-  it('re-sends a reply after a 5xx answer, but never after a dropped connection', async () => {
+  it('never re-sends a reply after a 5xx answer or a dropped connection', async () => {
+    // A 502/504 may come from a proxy after Telegram delivered the message.
     t.api.failNext('sendMessage', 1, { status: 502, description: 'Bad Gateway' });
     t.api.push(textMessage(50_001, 'first'));
-    await t.api.waitFor(() => t.api.repliesTo(50_001).length === 1, 15_000, 'reply after 502');
-    expect(t.api.repliesTo(50_001)).toEqual([texts.saved]);
+    await t.api.waitFor(
+      () => t.api.calls.some((c) => c.payload.chat_id === 50_001),
+      15_000,
+      'attempt after 502',
+    );
 
     t.api.failNext('sendMessage', 1, { destroy: true });
     t.api.push(textMessage(50_002, 'second'));
@@ -116,9 +120,11 @@ describe('outbound sender under Telegram flood limits', () => {
     await new Promise((r) => setTimeout(r, 3000));
 
     // Telegram may have delivered the lost call: the same message is not sent a second time.
-    const attempts = t.api.calls.filter(
-      (c) => c.payload.chat_id === 50_002 && c.payload.text === texts.saved,
-    );
-    expect(attempts).toHaveLength(1);
+    for (const chatId of [50_001, 50_002]) {
+      const attempts = t.api.calls.filter(
+        (c) => c.payload.chat_id === chatId && c.payload.text === texts.saved,
+      );
+      expect(attempts).toHaveLength(1);
+    }
   });
 });

@@ -23,7 +23,7 @@ describeShared('three webhook replicas sharing PostgreSQL and Redis', () => {
     const env = {
       BOT_MODE: 'webhook',
       WEBHOOK_URL: 'https://bot.example.com/hook',
-      WEBHOOK_SECRET: 'replica-secret',
+      WEBHOOK_SECRET: 'replica-secret-0123456789abcdefghijklmnop',
       REDIS_URL: TEST_REDIS_URL!,
       RATE_LIMIT: '10',
       RATE_LIMIT_WINDOW: '60',

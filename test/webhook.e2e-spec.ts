@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { textMessage } from './fake-bot-api/updates';
 import { startBotApp, type BotTestContext } from './support/bot-app';
 
-const SECRET = 'webhook-secret_123';
+const SECRET = 'webhook-secret_0123456789abcdefghijklmnop';
 const WEBHOOK_ENV = {
   BOT_MODE: 'webhook',
   WEBHOOK_URL: 'https://bot.example.com/telegram/webhook',

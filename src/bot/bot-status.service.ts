@@ -5,12 +5,14 @@ import { Injectable } from '@nestjs/common';
 export class BotStatusService {
   /** Polling loop running without a persistent error, or webhook registered. */
   intakeRunning = false;
+  /** Telegram has told the bot who it is (getMe): until then updates wait and readiness is false. */
+  identified = false;
   /** Set when shutdown begins: readiness goes false and no new update is accepted. */
   draining = false;
   /** Why the intake is not running (never contains the token). */
   lastIntakeError: string | null = null;
 
   get ready(): boolean {
-    return this.intakeRunning && !this.draining;
+    return this.intakeRunning && this.identified && !this.draining;
   }
 }

@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { BotStatusService } from './bot-status.service';
 
-/** Ready when updates are flowing (polling loop healthy or webhook registered) and not draining. */
+/**
+ * Ready when updates are flowing (polling loop healthy or webhook registered), the bot knows who
+ * it is, and it is not draining. Flags only: why the intake stopped is on /bot-optimization.
+ */
 @Injectable()
 export class BotHealthIndicator {
   constructor(
@@ -14,8 +17,8 @@ export class BotHealthIndicator {
     const indicator = this.health.check(key);
     const details = {
       intakeRunning: this.status.intakeRunning,
+      identified: this.status.identified,
       draining: this.status.draining,
-      ...(this.status.lastIntakeError ? { lastError: this.status.lastIntakeError } : {}),
     };
     return this.status.ready ? indicator.up(details) : indicator.down(details);
   }

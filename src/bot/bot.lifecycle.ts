@@ -7,9 +7,10 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { InjectBot } from 'nestjs-telegraf';
-import { TelegramError, type Context, type Telegraf, type Telegram } from 'telegraf';
+import type { Context, Telegraf, Telegram } from 'telegraf';
 import { BatchService } from '../batch/batch.service';
 import { telegramConfig, type TelegramConfig } from '../config/app.config';
+import { BotIdentity } from './bot-identity';
 import { BotStatusService } from './bot-status.service';
 import { UpdateDispatcher } from './dispatch/update-dispatcher';
 import { BotTokenRejectedError, PollingUpdateSource } from './intake/polling.update-source';
@@ -40,6 +41,7 @@ export class BotLifecycle
     private readonly batch: BatchService,
     private readonly status: BotStatusService,
     @Inject(BOT_TELEGRAM) private readonly telegram: Telegram,
+    private readonly identity: BotIdentity,
   ) {}
 
   onModuleInit(): void {
@@ -63,13 +65,8 @@ export class BotLifecycle
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    try {
-      this.bot.botInfo = await this.bot.telegram.getMe();
-    } catch (error) {
-      if (error instanceof TelegramError && error.code === 401) throw new BotTokenRejectedError();
-      // Telegram unreachable at boot: the poll loop retries with backoff; botInfo is fetched lazily.
-      this.logger.warn(`getMe failed at boot (${(error as Error).message}); continuing`);
-    }
+    // A rejected token stops boot; Telegram unreachable: retried in the background, updates wait.
+    if (!(await this.identity.start())) throw new BotTokenRejectedError();
     // What a crashed predecessor left runs before any new update comes in.
     await this.ledger.start();
     if (this.config.mode === 'polling') {

@@ -21,6 +21,7 @@ import { RateLimitService } from '../rate-limit/rate-limit.service';
 import { UsersModule } from '../users/users.module';
 import { UsersService } from '../users/users.service';
 import { AdminService } from './admin/admin.service';
+import { BotIdentity } from './bot-identity';
 import { BotStatusService } from './bot-status.service';
 import { BotHealthIndicator } from './bot.health';
 import { BotLifecycle } from './bot.lifecycle';
@@ -34,6 +35,7 @@ import { WebhookMiddleware, webhookPath } from './intake/webhook.middleware';
 import { WebhookRegistrar } from './intake/webhook.registrar';
 import { IntakeJournal } from './ledger/intake-journal';
 import { UpdateLedger } from './ledger/update-ledger';
+import { WebhookSecretLimiter } from './intake/webhook-secret.limiter';
 import { TransportModule } from './transport/transport.module';
 import { AdminUpdate } from './updates/admin.update';
 import { HelpUpdate } from './updates/help.update';
@@ -75,6 +77,7 @@ import { StartUpdate } from './updates/start.update';
   ],
   providers: [
     BotStatusService,
+    BotIdentity,
     BotHealthIndicator,
     BotMetrics,
     UpdateDeduplicator,
@@ -89,6 +92,7 @@ import { StartUpdate } from './updates/start.update';
     },
     PollingUpdateSource,
     WebhookRegistrar,
+    WebhookSecretLimiter,
     BotLifecycle,
     AdminService,
     // Handlers: commands first, the catch-all MessageUpdate last (Telegraf runs them in this order).

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { ConfigType, registerAs } from '@nestjs/config';
 import type { Env } from './env.schema';
 import { validateEnv } from './env.validation';
+import { deriveWebhookSecret } from './webhook-secret';
 
 let parsed: Env | undefined;
 
@@ -24,13 +25,15 @@ const ids = (list?: string) =>
 
 export const httpConfig = registerAs('http', () => {
   const env = loadEnv();
-  return { host: env.HOST, port: env.PORT, metricsToken: env.METRICS_TOKEN };
+  return { host: env.HOST, port: env.PORT, opsPort: env.OPS_PORT, metricsToken: env.METRICS_TOKEN };
 });
 
 export const telegramConfig = registerAs('telegram', () => {
   const env = loadEnv();
   return {
     token: env.TELEGRAM_BOT_TOKEN,
+    /** The numeric part of the token: safe to show and to put in Redis keys, unlike the token. */
+    botId: Number(env.TELEGRAM_BOT_TOKEN.split(':')[0]),
     apiRoot: env.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
     mode: env.BOT_MODE,
     adminIds: ids(env.ADMIN_USER_ID),
@@ -39,7 +42,9 @@ export const telegramConfig = registerAs('telegram', () => {
     pollingLimit: env.POLLING_LIMIT,
     allowedUpdates: ['message', 'callback_query'] as const,
     webhookUrl: env.WEBHOOK_URL,
-    webhookSecret: env.WEBHOOK_SECRET,
+    // Unset: derived from the token (see deriveWebhookSecret); never logged either way.
+    webhookSecret: env.WEBHOOK_SECRET ?? deriveWebhookSecret(env.TELEGRAM_BOT_TOKEN),
+    webhookSecretDerived: !env.WEBHOOK_SECRET,
     webhookMaxConnections: env.WEBHOOK_MAX_CONNECTIONS,
     dispatchConcurrency: env.DISPATCH_CONCURRENCY,
     updateTimeoutMs: env.UPDATE_TIMEOUT_MS,
@@ -65,6 +70,7 @@ export function toDatabaseConfig(
     | 'DB_QUERY_TIMEOUT_MS'
     | 'DB_CONNECT_RETRIES'
     | 'DB_MIGRATIONS_RUN'
+    | 'DB_PREPARED_STATEMENTS'
   >,
 ) {
   return {
@@ -76,6 +82,7 @@ export function toDatabaseConfig(
     queryTimeoutMs: env.DB_QUERY_TIMEOUT_MS,
     connectRetries: env.DB_CONNECT_RETRIES,
     migrationsRun: env.DB_MIGRATIONS_RUN,
+    preparedStatements: env.DB_PREPARED_STATEMENTS,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WEBHOOK_SECRET_HINT, WEBHOOK_SECRET_PATTERN } from './webhook-secret';
 
 const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) =>
   z.coerce
@@ -39,15 +40,14 @@ export const envFields = z.object({
     .optional(),
   PORT: int(0, 65535).default(5000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  OPS_PORT: int(0, 65535).optional(),
   BOT_MODE: z
     .enum(['polling', 'webhook'], { message: 'must be polling or webhook' })
     .default('polling'),
   WEBHOOK_URL: url(['https:', 'http:']).optional(),
   WEBHOOK_SECRET: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,256}$/, {
-      message: 'must be 1-256 characters of A-Z a-z 0-9 _ - (value hidden)',
-    })
+    .regex(WEBHOOK_SECRET_PATTERN, { message: WEBHOOK_SECRET_HINT })
     .optional(),
   WEBHOOK_MAX_CONNECTIONS: int(1, 100).default(40),
   POLLING_TIMEOUT: int(0, 50).default(30),
@@ -88,6 +88,7 @@ export const envFields = z.object({
   DB_QUERY_TIMEOUT_MS: int(100).default(15000),
   DB_CONNECT_RETRIES: int(0, 100).default(10),
   DB_MIGRATIONS_RUN: bool.default(true),
+  DB_PREPARED_STATEMENTS: bool.default(true),
 });
 
 export const envSchema = envFields.superRefine((env, ctx) => {
@@ -96,13 +97,6 @@ export const envSchema = envFields.superRefine((env, ctx) => {
     ctx.addIssue({
       code: 'custom',
       path: ['WEBHOOK_URL'],
-      message: 'is required when BOT_MODE=webhook',
-    });
-  }
-  if (!env.WEBHOOK_SECRET) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['WEBHOOK_SECRET'],
       message: 'is required when BOT_MODE=webhook',
     });
   }

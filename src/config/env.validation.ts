@@ -23,6 +23,7 @@ const databaseFields = envFields.pick({
   DB_QUERY_TIMEOUT_MS: true,
   DB_CONNECT_RETRIES: true,
   DB_MIGRATIONS_RUN: true,
+  DB_PREPARED_STATEMENTS: true,
 });
 
 /** Only the database variables, for tools that need no bot token (the TypeORM CLI). */

@@ -21,7 +21,7 @@ export class DatabaseUnavailableError extends Error {
 /**
  * Connects with exponential backoff and jitter (TypeORM's own retry uses a fixed delay), fails
  * fast on bad credentials or a missing database, then runs pending migrations under an advisory
- * lock so that two instances starting together do not race.
+ * lock so that two instances starting together do not race (see runMigrationsLocked).
  */
 export async function createDataSource(
   options: DataSourceOptions,
@@ -46,18 +46,28 @@ export async function createDataSource(
   return dataSource;
 }
 
+/**
+ * All pending migrations in one transaction that first takes a transaction-scoped advisory lock:
+ * a second instance waits for it, then finds nothing pending. The lock ends with the transaction,
+ * so it cannot outlive it on a pooler's server connection, as a session lock whose unlock lands
+ * on another server connection would (transaction-mode PgBouncer). Migrations must therefore be
+ * transactional (no CREATE INDEX CONCURRENTLY).
+ */
 async function runMigrationsLocked(dataSource: DataSource): Promise<void> {
   const runner = dataSource.createQueryRunner();
   try {
-    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await runner.startTransaction();
+    await runner.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
     const executor = new MigrationExecutor(dataSource, runner);
-    executor.transaction = 'each';
+    // The transaction above holds every migration (and the lock).
+    executor.transaction = 'none';
     const applied = await executor.executePendingMigrations();
+    await runner.commitTransaction();
     if (applied.length) logger.log(`Applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+  } catch (error) {
+    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+    throw error;
   } finally {
-    await runner
-      .query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
-      .catch(() => undefined);
     await runner.release();
   }
 }

@@ -8,6 +8,7 @@ import { UserEntity } from '../users/user.entity';
 import { DeadLetterEntity } from './dead-letter.entity';
 import { InitialSchema1764432000000 } from './migrations/1764432000000-InitialSchema';
 import { MessagesKeyedByChat1765000000000 } from './migrations/1765000000000-MessagesKeyedByChat';
+import { TypeOrmLogger } from './typeorm.logger';
 
 export const entities = [UserEntity, MessageEntity, DeadLetterEntity];
 export const migrations = [InitialSchema1764432000000, MessagesKeyedByChat1765000000000];
@@ -35,7 +36,9 @@ export async function buildDataSourceOptions(
     migrations,
     migrationsRun: false,
     synchronize: false,
-    logging: ['error' as const],
+    // Failures and warnings only, through our logger and without parameters (see TypeOrmLogger).
+    logging: ['error' as const, 'warn' as const],
+    logger: new TypeOrmLogger(),
   };
   if (!config.url) {
     lock?.assertHeld();

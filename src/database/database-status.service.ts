@@ -9,6 +9,7 @@ import { InjectMetricsRegistry } from '../metrics/metrics.registry';
 import { poolStrategy } from './data-source.options';
 import { DatabaseHealthIndicator } from './database.health';
 import { describeDbError } from './db-errors';
+import { StatementRunner } from './statement-runner';
 
 const QUERY_TIMEOUT_MS = 2000;
 const TABLES = ['users', 'messages', 'dead_letters'];
@@ -35,6 +36,7 @@ export class DatabaseStatusService {
     private readonly health: DatabaseHealthIndicator,
     @Inject(databaseConfig.KEY) private readonly config: DatabaseConfig,
     @InjectMetricsRegistry() registry: Registry,
+    private readonly statements: StatementRunner,
   ) {
     new DatabaseMetrics(registry, {
       latencyMs: () => this.health.ping(1000).catch(() => null),
@@ -49,6 +51,8 @@ export class DatabaseStatusService {
       engine: embedded ? 'pglite' : 'postgresql',
       poolStrategy: strategy,
       pool: this.poolLimits(embedded),
+      // False with DB_PREPARED_STATEMENTS=false, on PGlite, or once a pooler refused one.
+      preparedStatements: this.statements.prepared,
     };
     let latencyMs: number;
     try {

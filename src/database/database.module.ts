@@ -7,6 +7,7 @@ import { createDataSource } from './data-source.factory';
 import { buildDataSourceOptions } from './data-source.options';
 import { DatabaseStatusService } from './database-status.service';
 import { DatabaseHealthIndicator } from './database.health';
+import { StatementRunner } from './statement-runner';
 
 /** The one DataSource of the app (null-pool PostgreSQL or embedded PGlite) and its health. */
 @Global()
@@ -23,7 +24,7 @@ import { DatabaseHealthIndicator } from './database.health';
       dataSourceFactory: (options) => createDataSource(options!, databaseConfig()),
     }),
   ],
-  providers: [DatabaseHealthIndicator, DatabaseStatusService],
-  exports: [DatabaseHealthIndicator, DatabaseStatusService],
+  providers: [DatabaseHealthIndicator, DatabaseStatusService, StatementRunner],
+  exports: [DatabaseHealthIndicator, DatabaseStatusService, StatementRunner],
 })
 export class DatabaseModule {}

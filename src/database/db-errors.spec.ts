@@ -1,4 +1,9 @@
-import { describeDbError, isFatalConnectError, isTransientDbError } from './db-errors';
+import {
+  describeDbError,
+  isFatalConnectError,
+  isPreparedStatementError,
+  isTransientDbError,
+} from './db-errors';
 
 const err = (code: string, message = 'boom') => Object.assign(new Error(message), { code });
 
@@ -16,6 +21,11 @@ describe('database error classification', () => {
 
   it('recognises a dropped connection by its message', () => {
     expect(isTransientDbError(new Error('Connection terminated unexpectedly'))).toBe(true);
+  });
+
+  it.each(['26000', '42P05'])('tells a pooler’s prepared-statement error %s apart', (code) => {
+    expect(isPreparedStatementError(err(code))).toBe(true);
+    expect(isTransientDbError(err(code))).toBe(false);
   });
 
   it.each(['28P01', '28000', '3D000'])('fails fast on %s', (code) => {

@@ -38,6 +38,15 @@ export function isTransientDbError(error: unknown): boolean {
   );
 }
 
+// 26000 "prepared statement does not exist", 42P05 "prepared statement already exists": what a
+// transaction-mode pooler answers to named statements. Neither transient nor about the content.
+const PREPARED_STATEMENT_SQLSTATES = new Set(['26000', '42P05']);
+
+export function isPreparedStatementError(error: unknown): boolean {
+  const code = codeOf(error);
+  return code !== undefined && PREPARED_STATEMENT_SQLSTATES.has(code);
+}
+
 export function isFatalConnectError(error: unknown): boolean {
   const code = codeOf(error);
   return code !== undefined && FATAL_CONNECT_SQLSTATES.has(code);

@@ -3,6 +3,7 @@ import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, MemoryHealthIndicator } from '@nestjs/terminus';
 import { BotHealthIndicator } from '../bot/bot.health';
 import { DatabaseHealthIndicator } from '../database/database.health';
+import { RedisHealth } from '../redis/redis.health';
 
 /** Unhealthy when the heap nears V8's limit (set it with --max-old-space-size to match the pod). */
 const HEAP_LIMIT_BYTES = Math.floor(getHeapStatistics().heap_size_limit * 0.9);
@@ -16,6 +17,7 @@ export class HealthController {
     private readonly database: DatabaseHealthIndicator,
     private readonly memory: MemoryHealthIndicator,
     private readonly bot: BotHealthIndicator,
+    private readonly redis: RedisHealth,
   ) {}
 
   @Get()
@@ -33,13 +35,17 @@ export class HealthController {
     return { status: 'ok', uptimeSec: Math.round(process.uptime()) };
   }
 
-  /** Readiness: the database answers and updates are flowing; 503 while draining or degraded. */
+  /**
+   * Readiness: the database answers and updates are flowing; 503 while draining or degraded.
+   * Redis is reported but never makes it 503: its users fail open.
+   */
   @Get('ready')
   @HealthCheck()
   ready() {
     return this.health.check([
       () => this.database.isHealthy('database', DB_PING_TIMEOUT_MS),
       () => this.bot.isReady('bot'),
+      () => this.redis.check('redis'),
     ]);
   }
 }

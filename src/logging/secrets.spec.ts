@@ -1,3 +1,4 @@
+import { deriveWebhookSecret } from '../config/webhook-secret';
 import { configuredSecrets, scrubSecrets } from './secrets';
 
 describe('scrubSecrets', () => {
@@ -48,8 +49,20 @@ describe('scrubSecrets', () => {
     expect(out).toBe('expected ***, header Bearer ***');
   });
 
-  it('leaves text without secrets untouched and ignores values too short to be secrets', () => {
+  it('leaves text without secrets untouched', () => {
     expect(scrubSecrets('update 42 handled in 3 ms', secrets)).toBe('update 42 handled in 3 ms');
-    expect(configuredSecrets({ WEBHOOK_SECRET: 'abc' })).toEqual([]);
+  });
+
+  it('removes the secret derived for the webhook when WEBHOOK_SECRET is unset', () => {
+    const derived = deriveWebhookSecret(env.TELEGRAM_BOT_TOKEN);
+    const only = configuredSecrets({ TELEGRAM_BOT_TOKEN: env.TELEGRAM_BOT_TOKEN });
+    expect(scrubSecrets(`secret_token=${derived}`, only)).toBe('secret_token=***');
+  });
+
+  it('removes secrets of any length, a short one where it stands alone', () => {
+    const short = configuredSecrets({ DATABASE_URL: 'postgres://bot:pw@db:5432/bot' });
+    expect(scrubSecrets('auth failed for "pw" (pwd unchanged)', short)).toBe(
+      'auth failed for "***" (pwd unchanged)',
+    );
   });
 });

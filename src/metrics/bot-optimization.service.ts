@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Registry } from 'prom-client';
 import { BotStatusService } from '../bot/bot-status.service';
+import { RedisHealth } from '../redis/redis.health';
 import {
   batchConfig,
   cacheConfig,
@@ -37,6 +38,7 @@ export class BotOptimizationService {
     @Inject(cacheConfig.KEY) private readonly cache: CacheConfig,
     @Inject(rateLimitConfig.KEY) private readonly rateLimit: RateLimitConfig,
     @Inject(batchConfig.KEY) private readonly batch: BatchConfig,
+    private readonly redis: RedisHealth,
   ) {
     this.read = new RegistryReader(registry);
   }
@@ -67,6 +69,7 @@ export class BotOptimizationService {
       dispatcher,
       cache,
       rateLimit,
+      redis: this.redis.snapshot(),
       batch,
       outbound,
       timestamp: new Date().toISOString(),
@@ -146,11 +149,12 @@ export class BotOptimizationService {
 
   private async rateLimitStats() {
     const r = this.read;
-    const [limited, notices, users, storageErrors] = await Promise.all([
+    const [limited, notices, users, storageErrors, fallbacks] = await Promise.all([
       r.sum('telegram_bot_rate_limited_total'),
       r.sum('telegram_bot_rate_limit_notices_total'),
       r.sum('telegram_bot_rate_limited_users'),
       r.sum('telegram_bot_rate_limit_storage_errors_total'),
+      r.sum('telegram_bot_rate_limit_fallbacks_total'),
     ]);
     return {
       limit: this.rateLimit.limit,
@@ -160,6 +164,8 @@ export class BotOptimizationService {
       limitedUsers: users,
       // The limiter fails open: a storage error lets the message through and is counted here.
       storageErrors,
+      // With Redis: decisions taken on in-memory counters while Redis was away.
+      memoryFallbacks: fallbacks,
     };
   }
 

@@ -15,7 +15,7 @@ function context(authorization?: string, type = 'http') {
 }
 
 const guard = (metricsToken?: string) =>
-  new MetricsTokenGuard({ host: '0.0.0.0', port: 5000, metricsToken });
+  new MetricsTokenGuard({ host: '0.0.0.0', port: 5000, opsPort: undefined, metricsToken });
 
 describe('MetricsTokenGuard', () => {
   it('lets every request through when METRICS_TOKEN is not set', () => {

@@ -158,15 +158,24 @@ describe('OutboundService', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it('retries 5xx answers with backoff and gives up after three retries', async () => {
+  it('retries 5xx answers of a safe method with backoff and gives up after three retries', async () => {
     const fail = () => Promise.reject(telegramError(502));
     const { telegram, calls } = governedOver(outbound, [fail, fail, fail, fail, fail]);
 
-    const outcome = await settle(telegram.sendMessage(1, 'hi'));
+    const outcome = await settle(telegram.editMessageText(1, 7, undefined, 'hi'));
 
     expect(outcome).toEqual({ error: expect.objectContaining({ message: '502: error' }) });
     expect(calls).toHaveLength(4);
     await expect(metric(registry, 'telegram_bot_outbound_retries_total')).resolves.toBe(3);
+  });
+
+  it('does not re-send a message after a 5xx (a proxy may answer it after Telegram sent it)', async () => {
+    const { telegram, calls } = governedOver(outbound, [() => Promise.reject(telegramError(502))]);
+
+    await expect(settle(telegram.sendMessage(1, 'hi'))).resolves.toEqual({
+      error: expect.objectContaining({ message: '502: error' }),
+    });
+    expect(calls).toHaveLength(1);
   });
 
   it('rejects a 403 (bot blocked) at once and counts it as blocked', async () => {

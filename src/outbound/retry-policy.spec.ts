@@ -25,11 +25,26 @@ describe('retry policy', () => {
 
   it('retries a message only when Telegram provably did not execute it', () => {
     expect(isRetryable({ kind: 'flood', retryAfterSec: 1 }, 'sendMessage')).toBe(true);
-    expect(isRetryable({ kind: 'server' }, 'sendMessage')).toBe(true);
+    expect(isRetryable({ kind: 'server' }, 'sendMessage')).toBe(false);
     expect(isRetryable({ kind: 'not-sent' }, 'sendMessage')).toBe(true);
     expect(isRetryable({ kind: 'unknown' }, 'sendMessage')).toBe(false);
     expect(isRetryable({ kind: 'blocked' }, 'sendMessage')).toBe(false);
     expect(isRetryable({ kind: 'rejected' }, 'sendMessage')).toBe(false);
+  });
+
+  it('retries a 5xx only for methods that are safe to repeat', () => {
+    for (const method of [
+      'answerCallbackQuery',
+      'getMe',
+      'getUpdates',
+      'setWebhook',
+      'deleteWebhook',
+      'setMyCommands',
+      'editMessageText',
+    ])
+      expect([method, isRetryable({ kind: 'server' }, method)]).toEqual([method, true]);
+    for (const method of ['sendMessage', 'copyMessage', 'forwardMessage', 'sendPhoto'])
+      expect([method, isRetryable({ kind: 'server' }, method)]).toEqual([method, false]);
   });
 
   it('retries idempotent calls whose outcome is unknown', () => {

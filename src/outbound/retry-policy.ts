@@ -7,7 +7,10 @@ export type CallFailure =
   | { kind: 'flood'; retryAfterSec: number }
   /** 403: bot blocked, kicked or user deactivated; never retried. */
   | { kind: 'blocked' }
-  /** 5xx answer: Telegram answered an error, so the call was not executed; retry any method. */
+  /**
+   * 5xx answer: Telegram itself answers 5xx before executing, but a 502/504 from a proxy in between
+   * may come after Telegram executed the call: retry idempotent methods only, like `unknown`.
+   */
   | { kind: 'server' }
   /** The request never reached Telegram (refused, DNS, unreachable); retry any method. */
   | { kind: 'not-sent' }
@@ -28,7 +31,10 @@ const NOT_SENT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-/** Methods whose second execution changes nothing visible (an edit to the same text, a re-answer). */
+/**
+ * Methods whose second execution changes nothing visible (an edit to the same text, a re-answer,
+ * a setting set again). Every `get*` method is idempotent too.
+ */
 const IDEMPOTENT = new Set([
   'answerCallbackQuery',
   'answerInlineQuery',
@@ -41,6 +47,12 @@ const IDEMPOTENT = new Set([
   'sendChatAction',
   'setMyCommands',
   'deleteMyCommands',
+  'setWebhook',
+  'deleteWebhook',
+  'setMyName',
+  'setMyDescription',
+  'setMyShortDescription',
+  'setMyDefaultAdministratorRights',
   'setChatMenuButton',
   'pinChatMessage',
   'unpinChatMessage',
@@ -74,9 +86,9 @@ export function classifyFailure(error: unknown): CallFailure {
 export function isRetryable(failure: CallFailure, method: string): boolean {
   switch (failure.kind) {
     case 'flood':
-    case 'server':
     case 'not-sent':
       return true;
+    case 'server':
     case 'unknown':
       return isIdempotent(method);
     default:

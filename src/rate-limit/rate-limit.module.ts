@@ -1,5 +1,9 @@
 import { Module } from '@nestjs/common';
-import { rateLimitConfig, type RateLimitConfig } from '../config/app.config';
+import type Redis from 'ioredis';
+import type { Registry } from 'prom-client';
+import { telegramConfig, type TelegramConfig } from '../config/app.config';
+import { METRICS_REGISTRY } from '../metrics/metrics.registry';
+import { REDIS_CLIENT } from '../redis/redis.module';
 import { RateLimitService } from './rate-limit.service';
 import { createRateLimitStorage, RATE_LIMIT_STORAGE } from './rate-limit.storage';
 
@@ -8,8 +12,9 @@ import { createRateLimitStorage, RATE_LIMIT_STORAGE } from './rate-limit.storage
   providers: [
     {
       provide: RATE_LIMIT_STORAGE,
-      inject: [rateLimitConfig.KEY],
-      useFactory: (config: RateLimitConfig) => createRateLimitStorage(config),
+      inject: [REDIS_CLIENT, telegramConfig.KEY, METRICS_REGISTRY],
+      useFactory: (redis: Redis | null, telegram: TelegramConfig, registry: Registry) =>
+        createRateLimitStorage(redis, telegram.botId, registry),
     },
     RateLimitService,
   ],

@@ -5,6 +5,7 @@ import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
 import { withDbRetry } from '../../database/db-retry';
+import { redisKey } from '../../redis/redis-keys';
 import { InjectRedis } from '../../redis/redis.module';
 import { BotMetrics } from '../bot.metrics';
 
@@ -90,7 +91,13 @@ export class UpdateDeduplicator {
     try {
       const pipeline = this.redis!.pipeline();
       for (const u of updates)
-        pipeline.set(`tgbot:update:${u.update_id}`, '1', 'EX', CLAIM_TTL_SEC, 'NX');
+        pipeline.set(
+          redisKey(this.config.botId, 'update', u.update_id),
+          '1',
+          'EX',
+          CLAIM_TTL_SEC,
+          'NX',
+        );
       const results = (await pipeline.exec()) ?? [];
       // A command error (not a "taken" answer) lets the update through, like a Redis outage.
       const fresh = updates.filter((_, i) => results[i]?.[0] || results[i]?.[1] === 'OK');

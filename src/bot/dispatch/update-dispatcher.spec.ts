@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import type { Context, Telegraf, Telegram } from 'telegraf';
 import type { Update } from 'telegraf/types';
 import type { TelegramConfig } from '../../config/app.config';
+import type { BotIdentity } from '../bot-identity';
 import { BotMetrics } from '../bot.metrics';
 import { ReplyOutcomeUnknownError } from '../ledger/update-effects';
 import { FAILURE_REPLY, UpdateDispatcher } from './update-dispatcher';
@@ -54,6 +55,7 @@ describe('UpdateDispatcher', () => {
       bot as unknown as Telegraf<Context>,
       config as TelegramConfig,
       new BotMetrics(new Registry(), config as TelegramConfig),
+      { whenKnown: () => Promise.resolve(bot.botInfo) } as unknown as BotIdentity,
     );
   };
 

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectBot } from 'nestjs-telegraf';
 import type { Context, Telegraf, Telegram } from 'telegraf';
-import type { Update, UserFromGetMe } from 'telegraf/types';
+import type { Update } from 'telegraf/types';
 import { abortableWait } from '../../common/abortable-wait';
 import { DeadlinePool } from '../../common/deadline-pool';
 import { TimeoutError, withTimeout } from '../../common/timeout';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
+import { BotIdentity } from '../bot-identity';
 import { BotMetrics } from '../bot.metrics';
 import { ReplyOutcomeUnknownError } from '../ledger/update-effects';
 import { useClientFor } from './bot-context';
@@ -50,7 +51,6 @@ export class UpdateDispatcher {
   /** The least room a parked whenRoom() caller waits for. */
   private roomWanted = Infinity;
   private idleWaiters: (() => void)[] = [];
-  private botInfo?: Promise<UserFromGetMe>;
   private readonly deadlines: DeadlinePool;
   readonly concurrency: number;
   /** Updates held (running or waiting) before intake pauses. */
@@ -60,6 +60,7 @@ export class UpdateDispatcher {
     @InjectBot() private readonly bot: Telegraf<Context>,
     @Inject(telegramConfig.KEY) config: TelegramConfig,
     private readonly metrics: BotMetrics,
+    private readonly identity: BotIdentity,
   ) {
     this.concurrency = config.dispatchConcurrency;
     this.capacity = Math.max(config.dispatchConcurrency * 2, config.pollingLimit * 2);
@@ -166,6 +167,9 @@ export class UpdateDispatcher {
   }
 
   private async handle(update: Update, telegram: Telegram): Promise<void> {
+    // Known from boot, or once Telegram answers getMe again (BotIdentity retries it); the wait is
+    // not part of the update's deadline.
+    this.bot.botInfo ??= await this.identity.whenKnown();
     // performance.now() rather than the histogram's startTimer (process.hrtime and two closures).
     const startedAt = performance.now();
     try {
@@ -201,8 +205,6 @@ export class UpdateDispatcher {
    */
   private async runThroughBot(update: Update, telegram: Telegram): Promise<void> {
     const bot = this.bot;
-    // Fetched at boot; if Telegram was unreachable then, once here.
-    bot.botInfo ??= await (this.botInfo ??= bot.telegram.getMe());
     useClientFor(update, telegram);
     await bot.handleUpdate(update);
   }

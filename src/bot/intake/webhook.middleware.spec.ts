@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import type { Request, Response } from 'express';
+import { Registry } from 'prom-client';
 import type { TelegramConfig } from '../../config/app.config';
 import type { Acceptance, UpdateLedger } from '../ledger/update-ledger';
+import { WebhookSecretLimiter } from './webhook-secret.limiter';
 import { SECRET_HEADER, WebhookMiddleware } from './webhook.middleware';
 
 const SECRET = 'a-webhook-secret-of-thirty-two-chars-x';
@@ -47,8 +49,8 @@ describe('WebhookMiddleware', () => {
       },
     };
     return new WebhookMiddleware(
-      { webhookSecret: SECRET } as TelegramConfig,
       ledger as unknown as UpdateLedger,
+      new WebhookSecretLimiter({ webhookSecret: SECRET } as TelegramConfig, new Registry()),
     );
   };
   const post = async (

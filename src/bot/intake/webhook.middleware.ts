@@ -1,18 +1,15 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
+import { Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import getRawBody from 'raw-body';
 import type { Update } from 'telegraf/types';
-import { telegramConfig, type TelegramConfig } from '../../config/app.config';
 import { UpdateLedger } from '../ledger/update-ledger';
+import { WebhookSecretLimiter } from './webhook-secret.limiter';
 
 /** Telegram's updates are a few kB; anything this large is not one. */
 export const WEBHOOK_BODY_LIMIT = '256kb';
 export const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 /** How long a request may wait to be accepted; Telegram gives up on an answer after about 60 s. */
 const ACCEPT_TIMEOUT_MS = 20_000;
-
-const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** The path Telegram posts to, taken from WEBHOOK_URL (served on the app's own HTTP server). */
 export function webhookPath(url: string): string {
@@ -29,20 +26,18 @@ export function webhookPath(url: string): string {
 @Injectable()
 export class WebhookMiddleware implements NestMiddleware {
   private readonly logger = new Logger(WebhookMiddleware.name);
-  private readonly secretDigest: Buffer;
 
   constructor(
-    @Inject(telegramConfig.KEY) config: TelegramConfig,
     private readonly ledger: UpdateLedger,
-  ) {
-    this.secretDigest = digest(config.webhookSecret ?? '');
-  }
+    private readonly secret: WebhookSecretLimiter,
+  ) {}
 
   async use(req: Request, res: Response): Promise<void> {
-    const header = req.headers[SECRET_HEADER];
-    if (typeof header !== 'string') return reply(res, 401, 'secret token header missing');
-    if (!timingSafeEqual(digest(header), this.secretDigest))
-      return reply(res, 403, 'wrong secret token');
+    const secret = this.secret.check(req.ip ?? '', req.headers[SECRET_HEADER]);
+    if (!secret.ok) {
+      if (secret.retryAfterSec) res.setHeader('Retry-After', String(secret.retryAfterSec));
+      return reply(res, secret.status, secret.description);
+    }
 
     let update: Update;
     try {
