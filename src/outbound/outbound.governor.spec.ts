@@ -75,6 +75,29 @@ describe('OutboundGovernor', () => {
     expect(released[released.length - 1]).toBeLessThan(12_000);
   });
 
+  it('counts a call that went out late when it went out, so no second holds more than the rate', async () => {
+    const g = governor({ globalPerSecond: 10, chatPerSecond: 1000, chatBurst: 1000 });
+    const sent: number[] = [];
+    const start = Date.now();
+    // The first ten wait 900 ms between their release and their send (a slow journal write), so
+    // without the late count they would go out together with the next ten.
+    const all = Array.from({ length: 40 }, (_, i) =>
+      g.acquire(i, 'interactive').then(async () => {
+        const releasedAt = Date.now();
+        if (i >= 10) return void sent.push(Date.now() - start);
+        await new Promise((resolve) => setTimeout(resolve, 900));
+        g.sentLate(releasedAt, Date.now());
+        sent.push(Date.now() - start);
+      }),
+    );
+    await jest.advanceTimersByTimeAsync(10_000);
+    await Promise.all(all);
+
+    sent.sort((a, b) => a - b);
+    const perWindow = sent.map((t) => sent.filter((u) => u >= t && u < t + 1000).length);
+    expect(Math.max(...perWindow)).toBeLessThanOrEqual(10);
+  });
+
   it('limits a group to 20 per minute after its burst', async () => {
     const g = governor({ globalPerSecond: 1000, globalBurst: 1000 });
 

@@ -103,6 +103,15 @@ export class OutboundGovernor {
     return this.chats.size;
   }
 
+  /**
+   * A call released at `releasedAt` went out only at `sentAt` (something had to happen in
+   * between, see CallOptions.beforeSend): the global window counts it then, so delays that bunch
+   * calls together cannot push Telegram's count of a second over the limit.
+   */
+  sentLate(releasedAt: number, sentAt: number): void {
+    this.globalWindow.moveLater(releasedAt, sentAt);
+  }
+
   /** Milliseconds left of the bot-wide pause (0: none). */
   globalPauseMs(): number {
     return Math.max(0, this.pausedUntil - this.now());

@@ -143,7 +143,11 @@ export class OutboundService implements OnApplicationShutdown {
     let floodRetries = 0;
     for (let attempt = 0; ; attempt++) {
       await this.gate(method, chatId, lane, attempt > 0);
-      if (attempt === 0) await options?.beforeSend?.();
+      if (attempt === 0 && options?.beforeSend) {
+        const releasedAt = Date.now();
+        await options.beforeSend();
+        if (chatId !== undefined) this.governor.sentLate(releasedAt, Date.now());
+      }
       this.metrics.apiCalls.inc({ method });
       try {
         const result = await transport(method, payload, {

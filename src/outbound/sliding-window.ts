@@ -24,4 +24,19 @@ export class SlidingWindow {
     this.times[this.next] = now;
     this.next = (this.next + 1) % this.limit;
   }
+
+  /**
+   * The newest event recorded up to `toleranceMs` before `recordedAt` happened at `at` (later)
+   * after all. Events never happen before they are recorded, so checking against the true time of
+   * the event `limit` places back keeps every window of true times within the limit.
+   */
+  moveLater(recordedAt: number, at: number, toleranceMs = 5): void {
+    for (let i = 1; i <= this.limit; i++) {
+      const slot = (this.next - i + this.limit) % this.limit;
+      const time = this.times[slot];
+      if (time > recordedAt || time < recordedAt - toleranceMs) continue;
+      if (at > time) this.times[slot] = at;
+      return;
+    }
+  }
 }
