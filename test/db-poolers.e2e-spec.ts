@@ -1,7 +1,12 @@
 import request from 'supertest';
 import { textMessage } from './fake-bot-api/updates';
 import { startBotApp, type BotTestContext } from './support/bot-app';
-import { createTestDatabase, queryDatabase, type TestDatabase } from './support/test-database';
+import {
+  createTestDatabase,
+  queryDatabase,
+  replicaOf,
+  type TestDatabase,
+} from './support/test-database';
 
 // Prepared statements and advisory locks belong to a PostgreSQL server; PGlite has neither issue.
 const describeWithServer = process.env.TEST_DATABASE_URL ? describe : describe.skip;
@@ -76,8 +81,8 @@ describeWithServer('migrations of instances starting together', () => {
   it('run once, under a lock that no connection holds afterwards', async () => {
     apps.push(
       ...(await Promise.all([
-        startBotApp(ONE_LASTING_CONNECTION, { db }),
-        startBotApp(ONE_LASTING_CONNECTION, { db }),
+        startBotApp(ONE_LASTING_CONNECTION, { db: replicaOf(db) }),
+        startBotApp(ONE_LASTING_CONNECTION, { db: replicaOf(db) }),
       ])),
     );
 

@@ -4,7 +4,7 @@ import { WRONG_SECRET_BURST } from '../src/bot/intake/webhook-secret.limiter';
 import { FakeBotApi } from './fake-bot-api/fake-bot-api.server';
 import { textMessage } from './fake-bot-api/updates';
 import { startBotApp, TEST_TOKEN, type BotTestContext } from './support/bot-app';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { createTestDatabase, replicaOf, type TestDatabase } from './support/test-database';
 
 const WEBHOOK_ENV = { BOT_MODE: 'webhook', WEBHOOK_URL: 'https://bot.example.com/hook' };
 const baseUrl = (t: BotTestContext) =>
@@ -20,8 +20,8 @@ describe('webhook secret without WEBHOOK_SECRET', () => {
     await api.start();
     db = await createTestDatabase();
     replicas = [
-      await startBotApp(WEBHOOK_ENV, { api, db }),
-      await startBotApp(WEBHOOK_ENV, { api, db }),
+      await startBotApp(WEBHOOK_ENV, { api, db: replicaOf(db) }),
+      await startBotApp(WEBHOOK_ENV, { api, db: replicaOf(db) }),
     ];
     await api.waitFor(() => api.callsOf('setWebhook').length === 2, 10_000, 'two registrations');
   });
