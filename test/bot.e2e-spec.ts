@@ -1,5 +1,5 @@
 import { FAILURE_REPLY } from '../src/bot/dispatch/update-dispatcher';
-import { MENU_PROFILE, texts } from '../src/bot/bot.texts';
+import { MENU_PROFILE, texts } from './support/texts';
 import {
   callbackQuery,
   groupChat,

@@ -13,6 +13,7 @@ import {
   type BatchConfig,
   type TelegramConfig,
 } from '../config/app.config';
+import { I18nModule } from '../i18n/i18n.module';
 import { MessagesModule } from '../messages/messages.module';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
 import { UsersModule } from '../users/users.module';
@@ -21,6 +22,7 @@ import { BotStatusService } from './bot-status.service';
 import { BotHealthIndicator } from './bot.health';
 import { BotLifecycle } from './bot.lifecycle';
 import { BotMetrics } from './bot.metrics';
+import { CommandMenuRegistrar } from './commands/command-menu.registrar';
 import { UpdateDeduplicator } from './dispatch/update-deduplicator';
 import { MiddlewareChain } from './dispatch/middleware-chain';
 import { UpdateDispatcher } from './dispatch/update-dispatcher';
@@ -42,6 +44,7 @@ import { StartUpdate } from './updates/start.update';
   imports: [
     TerminusModule,
     UsersModule,
+    I18nModule,
     MessagesModule,
     TransportModule,
     RateLimitModule,
@@ -79,6 +82,7 @@ import { StartUpdate } from './updates/start.update';
     PollingUpdateSource,
     WebhookRegistrar,
     BotLifecycle,
+    CommandMenuRegistrar,
     AdminService,
     // Handlers: commands first, the catch-all MessageUpdate last (Telegraf runs them in this order).
     StartUpdate,

@@ -12,7 +12,7 @@ function inspect(source: string) {
     const message = entry as Message;
     const variables = new Set<string>();
     class Variables extends Visitor {
-      visitVariableReference(node: VariableReference) {
+      override visitVariableReference(node: VariableReference) {
         variables.add(node.id.name);
       }
     }

@@ -1,4 +1,4 @@
-import { FluentBundle, FluentResource, type FluentVariable } from '@fluent/bundle';
+import { FluentBundle, FluentResource } from '@fluent/bundle';
 import { Logger } from '@nestjs/common';
 import { fmt, type FmtString } from 'telegraf/format';
 import { LANGUAGES, type Language } from './i18n.languages';
@@ -54,7 +54,7 @@ export class Translations {
   /** The message `id` in `language` as text + entities, for ctx.reply / sendMessage. */
   fmt(language: Language, id: MessageId, params: FmtParams = {}): FmtString {
     const values: (string | FmtString)[] = [];
-    const args: Record<string, FluentVariable> = {};
+    const args: TextParams = {};
     for (const [name, value] of Object.entries(params)) {
       if (typeof value === 'number') args[name] = value;
       else args[name] = marker(values.push(value) - 1);
