@@ -1,4 +1,4 @@
-import { parse, Visitor, type Message, type VariableReference } from '@fluent/syntax';
+import { parse, Visitor, type VariableReference } from '@fluent/syntax';
 import { LANGUAGES } from './i18n.languages';
 import { CATALOGUES, MESSAGE_IDS } from './i18n.messages';
 
@@ -9,7 +9,7 @@ function inspect(source: string) {
   const messages = new Map<string, string[]>();
   for (const entry of resource.body) {
     if (entry.type !== 'Message') continue;
-    const message = entry as Message;
+    const message = entry;
     const variables = new Set<string>();
     class Variables extends Visitor {
       override visitVariableReference(node: VariableReference) {
