@@ -12,7 +12,7 @@ export class AdminUpdate {
 
   @Command('stats')
   async stats(@Ctx() ctx: Context): Promise<void> {
-    const tr = await this.i18n.translatorFor(ctx.from);
+    const tr = this.i18n.translatorFor(ctx.from);
     if (!this.admin.isAdmin(ctx.from?.id)) return void (await ctx.reply(tr.t('admin-only')));
     const s = await this.admin.stats();
     const cacheHitRatio =
@@ -33,7 +33,7 @@ export class AdminUpdate {
 
   @Command('broadcast')
   async broadcast(@Ctx() ctx: Context): Promise<void> {
-    const tr = await this.i18n.translatorFor(ctx.from);
+    const tr = this.i18n.translatorFor(ctx.from);
     if (!this.admin.isAdmin(ctx.from?.id)) return void (await ctx.reply(tr.t('admin-only')));
     const text = (ctx.text ?? '').replace(/^\/broadcast(@\w+)?\s*/, '').trim();
     if (!text) return void (await ctx.reply(tr.t('broadcast-usage')));

@@ -8,7 +8,7 @@ export class HelpUpdate {
 
   @Help()
   async help(@Ctx() ctx: Context): Promise<void> {
-    const tr = await this.i18n.translatorFor(ctx.from);
+    const tr = this.i18n.translatorFor(ctx.from);
     await ctx.reply(tr.t('help'));
   }
 }

@@ -13,10 +13,8 @@ export class MeUpdate {
 
   @Command('me')
   async me(@Ctx() ctx: Context): Promise<void> {
-    const [tr, profile] = await Promise.all([
-      this.i18n.translatorFor(ctx.from),
-      ctx.from ? this.users.profile(ctx.from.id) : null,
-    ]);
+    const tr = this.i18n.translatorFor(ctx.from);
+    const profile = ctx.from ? await this.users.profile(ctx.from.id) : null;
     await ctx.reply(profile ? profileReply(tr, profile) : tr.t('no-profile'));
   }
 }

@@ -23,7 +23,7 @@ export class MenuUpdate {
 
   @Action(menuButton.trigger)
   async menu(@Ctx() ctx: Context): Promise<void> {
-    const tr = await this.i18n.translatorFor(ctx.from);
+    const tr = this.i18n.translatorFor(ctx.from);
     switch (menuButton.decode(callbackData(ctx))?.screen) {
       case 'profile': {
         await ctx.answerCbQuery();
@@ -48,7 +48,7 @@ export class MenuUpdate {
   @Action(languageButton.trigger)
   async language(@Ctx() ctx: Context): Promise<void> {
     const code = languageButton.decode(callbackData(ctx))?.code;
-    if (!isLanguage(code)) return this.expired(ctx, await this.i18n.translatorFor(ctx.from));
+    if (!isLanguage(code)) return this.expired(ctx, this.i18n.translatorFor(ctx.from));
     await ctx.answerCbQuery();
     await this.preferences.set(ctx.from!.id, code);
     const tr = this.i18n.translator(code);
@@ -57,7 +57,7 @@ export class MenuUpdate {
 
   @On('callback_query')
   async unknown(@Ctx() ctx: Context): Promise<void> {
-    await this.expired(ctx, await this.i18n.translatorFor(ctx.from));
+    await this.expired(ctx, this.i18n.translatorFor(ctx.from));
   }
 
   private async expired(ctx: Context, tr: Translator): Promise<void> {

@@ -14,7 +14,7 @@ export class MessageUpdate {
   @On('message')
   async message(@Ctx() ctx: Context): Promise<void> {
     if (ctx.chat?.type !== 'private') return;
-    const tr = await this.i18n.translatorFor(ctx.from);
+    const tr = this.i18n.translatorFor(ctx.from);
     const text = ctx.text;
     if (text === undefined) return void (await ctx.reply(tr.t('received')));
     await ctx.reply(tr.t(text.startsWith('/') ? 'unknown-command' : 'saved'));

@@ -10,7 +10,7 @@ export class StartUpdate {
 
   @Start()
   async start(@Ctx() ctx: Context): Promise<void> {
-    const tr = await this.i18n.translatorFor(ctx.from);
+    const tr = this.i18n.translatorFor(ctx.from);
     await ctx.reply(welcomeReply(tr, ctx.from), mainMenu(tr));
   }
 }
