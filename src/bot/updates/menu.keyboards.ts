@@ -5,8 +5,6 @@ import { LANGUAGES, type Language } from '../../i18n/i18n.languages';
 
 /** The /start menu's buttons: which screen to show. */
 export const menuButton = defineCallbackData('menu', 1, ['screen']);
-export const MENU_SCREENS = ['profile', 'help', 'language'] as const;
-export type MenuScreen = (typeof MENU_SCREENS)[number];
 
 /** The language picker's buttons: which language to store. */
 export const languageButton = defineCallbackData('lang', 1, ['code']);
