@@ -33,6 +33,7 @@ import { WebhookMiddleware, webhookPath } from './intake/webhook.middleware';
 import { WebhookRegistrar } from './intake/webhook.registrar';
 import { TransportModule } from './transport/transport.module';
 import { AdminUpdate } from './updates/admin.update';
+import { ExpiredButtonUpdate } from './updates/expired-button.update';
 import { HelpUpdate } from './updates/help.update';
 import { MenuUpdate } from './updates/menu.update';
 import { MessageUpdate } from './updates/message.update';
@@ -84,12 +85,13 @@ import { StartUpdate } from './updates/start.update';
     BotLifecycle,
     CommandMenuRegistrar,
     AdminService,
-    // Handlers: commands first, the catch-all MessageUpdate last (Telegraf runs them in this order).
+    // Handlers: commands and buttons first, the catch-alls last (Telegraf runs them in this order).
     StartUpdate,
     HelpUpdate,
     MeUpdate,
     AdminUpdate,
     MenuUpdate,
+    ExpiredButtonUpdate,
     MessageUpdate,
   ],
   exports: [BotStatusService, BotHealthIndicator, UpdateIntake],

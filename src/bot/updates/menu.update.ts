@@ -1,4 +1,4 @@
-import { Action, Ctx, On, Update } from 'nestjs-telegraf';
+import { Action, Ctx, Update } from 'nestjs-telegraf';
 import type { Context } from 'telegraf';
 import type { FmtString } from 'telegraf/format';
 import type { InlineKeyboardMarkup } from 'telegraf/types';
@@ -10,8 +10,8 @@ import { languageButton, languagePicker, mainMenu, menuButton } from './menu.key
 import { profileReply } from './replies';
 
 /**
- * Inline buttons: every callback is answered; data that is stale (an older version), foreign or
- * malformed gets the "expired" toast.
+ * The /start menu's buttons and the language picker. A tap whose fields do not decode gets the
+ * "expired" toast; data of another prefix or version is left to ExpiredButtonUpdate.
  */
 @Update()
 export class MenuUpdate {
@@ -53,11 +53,6 @@ export class MenuUpdate {
     await this.preferences.set(ctx.from!.id, code);
     const tr = this.i18n.translator(code);
     await this.show(ctx, tr.t('language-chosen'), mainMenu(tr));
-  }
-
-  @On('callback_query')
-  async unknown(@Ctx() ctx: Context): Promise<void> {
-    await this.expired(ctx, this.i18n.translatorFor(ctx.from));
   }
 
   private async expired(ctx: Context, tr: Translator): Promise<void> {
