@@ -1,3 +1,8 @@
+import { menuButton } from '../src/bot/updates/menu.keyboards';
+
+/** The callback data of the reference bot's Profile button. */
+const PROFILE_BUTTON_DATA = menuButton.encode({ screen: 'profile' });
+
 /** Kinds of update the load generator produces. */
 export const enum UpdateKind {
   Text = 0,
@@ -120,7 +125,7 @@ function renderUpdate(id: number, kind: UpdateKind, userIndex: number, date: num
   if (kind === UpdateKind.ProfileButton) {
     return (
       `{"update_id":${id},"callback_query":{"id":"cb${id}","from":${from},"chat_instance":"ci${uid}",` +
-      `"data":"menu:profile","message":{"message_id":1,"date":${date},"chat":${chat},"text":"menu"}}}`
+      `"data":"${PROFILE_BUTTON_DATA}","message":{"message_id":1,"date":${date},"chat":${chat},"text":"menu"}}}`
     );
   }
   const body =

@@ -1,5 +1,4 @@
-import { FAILURE_REPLY } from '../src/bot/dispatch/update-dispatcher';
-import { MENU_PROFILE, texts } from '../src/bot/bot.texts';
+import { MENU_PROFILE, texts, translations } from './support/texts';
 import {
   callbackQuery,
   groupChat,
@@ -140,7 +139,7 @@ describe('reference bot over the fake Bot API', () => {
     t.api.failNext('sendMessage', 1, { status: 400, description: 'Bad Request: simulated' });
     t.api.push(textMessage(1008, 'this one fails'));
     await t.api.waitFor(() => t.api.repliesTo(1008).length === 1, 10_000, 'failure notice');
-    expect(t.api.repliesTo(1008)).toEqual([FAILURE_REPLY]);
+    expect(t.api.repliesTo(1008)).toEqual([translations.t('en', 'failure')]);
     t.api.push(textMessage(1008, 'this one works'));
     await t.api.waitFor(() => t.api.repliesTo(1008).length === 2, 10_000, 'next reply');
     expect(t.api.repliesTo(1008)[1]).toBe(texts.saved);

@@ -1,6 +1,6 @@
-import { MENU_PROFILE } from '../src/bot/bot.texts';
 import { callbackQuery, textMessage } from './fake-bot-api/updates';
 import { startBotApp, type BotTestContext } from './support/bot-app';
+import { MENU_PROFILE } from './support/texts';
 
 /** A button tap is answered while its chat is still busy; its handler runs after, in order. */
 describe('callback fast lane', () => {

@@ -1,4 +1,4 @@
-import { texts } from '../src/bot/bot.texts';
+import { texts } from './support/texts';
 import { textMessage } from './fake-bot-api/updates';
 import { startBotApp, type BotTestContext } from './support/bot-app';
 

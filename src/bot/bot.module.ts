@@ -14,6 +14,7 @@ import {
   type TelegramConfig,
 } from '../config/app.config';
 import { DataDirLock } from '../data-dir/data-dir.lock';
+import { I18nModule } from '../i18n/i18n.module';
 import { MessagesModule } from '../messages/messages.module';
 import { MessagesService } from '../messages/messages.service';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
@@ -26,6 +27,7 @@ import { BotStatusService } from './bot-status.service';
 import { BotHealthIndicator } from './bot.health';
 import { BotLifecycle } from './bot.lifecycle';
 import { BotMetrics } from './bot.metrics';
+import { CommandMenuRegistrar } from './commands/command-menu.registrar';
 import { UpdateDeduplicator } from './dispatch/update-deduplicator';
 import { BotContext } from './dispatch/bot-context';
 import { recordActivity } from './intake/record-activity.middleware';
@@ -38,6 +40,7 @@ import { UpdateLedger } from './ledger/update-ledger';
 import { WebhookSecretLimiter } from './intake/webhook-secret.limiter';
 import { TransportModule } from './transport/transport.module';
 import { AdminUpdate } from './updates/admin.update';
+import { ExpiredButtonUpdate } from './updates/expired-button.update';
 import { HelpUpdate } from './updates/help.update';
 import { MenuUpdate } from './updates/menu.update';
 import { MessageUpdate } from './updates/message.update';
@@ -49,6 +52,7 @@ import { StartUpdate } from './updates/start.update';
   imports: [
     TerminusModule,
     UsersModule,
+    I18nModule,
     MessagesModule,
     TransportModule,
     RateLimitModule,
@@ -94,13 +98,15 @@ import { StartUpdate } from './updates/start.update';
     WebhookRegistrar,
     WebhookSecretLimiter,
     BotLifecycle,
+    CommandMenuRegistrar,
     AdminService,
-    // Handlers: commands first, the catch-all MessageUpdate last (Telegraf runs them in this order).
+    // Handlers: commands and buttons first, the catch-alls last (Telegraf runs them in this order).
     StartUpdate,
     HelpUpdate,
     MeUpdate,
     AdminUpdate,
     MenuUpdate,
+    ExpiredButtonUpdate,
     MessageUpdate,
   ],
   exports: [BotStatusService, BotHealthIndicator],

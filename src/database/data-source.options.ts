@@ -8,10 +8,15 @@ import { UserEntity } from '../users/user.entity';
 import { DeadLetterEntity } from './dead-letter.entity';
 import { InitialSchema1764432000000 } from './migrations/1764432000000-InitialSchema';
 import { MessagesKeyedByChat1765000000000 } from './migrations/1765000000000-MessagesKeyedByChat';
+import { UserPreferredLanguage1765100000000 } from './migrations/1765100000000-UserPreferredLanguage';
 import { TypeOrmLogger } from './typeorm.logger';
 
 export const entities = [UserEntity, MessageEntity, DeadLetterEntity];
-export const migrations = [InitialSchema1764432000000, MessagesKeyedByChat1765000000000];
+export const migrations = [
+  InitialSchema1764432000000,
+  MessagesKeyedByChat1765000000000,
+  UserPreferredLanguage1765100000000,
+];
 
 /** How the connections are managed, reported by /db-status. */
 export type PoolStrategy = 'null-pool' | 'embedded';

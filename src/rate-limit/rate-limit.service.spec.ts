@@ -5,6 +5,7 @@ import type { Context } from 'telegraf';
 import type { TelegramConfig } from '../config/app.config';
 import { MemoryRateLimitStorage } from './memory-rate-limit.storage';
 import { RateLimitService } from './rate-limit.service';
+import { I18nService } from '../i18n/i18n.service';
 
 const ADMIN = 777;
 
@@ -48,6 +49,7 @@ describe('RateLimitService', () => {
       { limit: 10, windowSec: 60, redisUrl: undefined },
       { adminIds: [ADMIN] } as unknown as TelegramConfig,
       registry,
+      new I18nService({ get: () => null } as never),
     );
 
   async function send(limiter: RateLimitService, userId: number, count: number) {

@@ -14,6 +14,7 @@ import { InjectMetricsRegistry } from '../metrics/metrics.registry';
 import { MemoryRateLimitStorage } from './memory-rate-limit.storage';
 import { RateLimitMetrics } from './rate-limit.metrics';
 import { RATE_LIMIT_STORAGE } from './rate-limit.storage';
+import { I18nService } from '../i18n/i18n.service';
 
 /** What the limiter decided for one update. */
 export type RateLimitDecision =
@@ -25,8 +26,6 @@ const NOTICES = 'rate-limit-notice';
 const STORAGE_TIMEOUT_MS = 1000;
 /** At most one "storage down" warning per this interval, so an outage does not flood the log. */
 const WARN_EVERY_MS = 30_000;
-
-export const slowDownText = (retryAfterSec: number) => `Slow down: try again in ${retryAfterSec} s`;
 
 /**
  * Per-user limit (RATE_LIMIT updates per RATE_LIMIT_WINDOW seconds) on @nestjs/throttler storage.
@@ -46,6 +45,7 @@ export class RateLimitService {
     @Inject(rateLimitConfig.KEY) private readonly config: RateLimitConfig,
     @Inject(telegramConfig.KEY) telegram: TelegramConfig,
     @InjectMetricsRegistry() registry: Registry,
+    private readonly i18n: I18nService,
   ) {
     this.metrics = new RateLimitMetrics(registry);
     this.admins = new Set(telegram.adminIds);
@@ -100,7 +100,9 @@ export class RateLimitService {
   }
 
   private async notify(ctx: Context, retryAfterSec: number): Promise<void> {
-    const text = slowDownText(retryAfterSec);
+    const text = this.i18n.t(this.i18n.languageOf(ctx.from), 'rate-limited', {
+      retryAfter: retryAfterSec,
+    });
     try {
       if (ctx.callbackQuery) {
         await ctx.answerCbQuery(text);

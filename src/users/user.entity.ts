@@ -27,4 +27,8 @@ export class UserEntity {
 
   @Column({ name: 'message_count', type: 'integer', default: 0 })
   messageCount: number;
+
+  /** The language the user chose in the bot; null means "follow language_code". */
+  @Column({ name: 'preferred_language', type: 'text', nullable: true })
+  preferredLanguage: string | null;
 }

@@ -21,7 +21,8 @@ export class StockUpdate {
     await ctx.reply(`You are ${user.firstName ?? 'unknown'} (${user.id})`);
   }
 
-  @Action('menu:profile')
+  // The data the bench sends: the reference bot's Profile button (see bench/update-stream.ts).
+  @Action('menu:1:profile')
   async profile(@Ctx() ctx: Context): Promise<void> {
     await ctx.answerCbQuery();
     const user = await this.users.findOneBy({ id: String(ctx.from!.id) });

@@ -6,7 +6,11 @@ import type { TelegramConfig } from '../../config/app.config';
 import type { BotIdentity } from '../bot-identity';
 import { BotMetrics } from '../bot.metrics';
 import { ReplyOutcomeUnknownError } from '../ledger/update-effects';
-import { FAILURE_REPLY, UpdateDispatcher } from './update-dispatcher';
+import { I18nService } from '../../i18n/i18n.service';
+import { UpdateDispatcher } from './update-dispatcher';
+
+const i18n = new I18nService({ get: () => null } as never);
+const FAILURE_REPLY = i18n.t('en', 'failure');
 
 const message = (id: number, chat: number): Update =>
   ({
@@ -56,6 +60,7 @@ describe('UpdateDispatcher', () => {
       config as TelegramConfig,
       new BotMetrics(new Registry(), config as TelegramConfig),
       { whenKnown: () => Promise.resolve(bot.botInfo) } as unknown as BotIdentity,
+      i18n,
     );
   };
 

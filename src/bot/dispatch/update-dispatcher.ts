@@ -8,13 +8,11 @@ import { TimeoutError, withTimeout } from '../../common/timeout';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
 import { BotIdentity } from '../bot-identity';
 import { BotMetrics } from '../bot.metrics';
+import { I18nService } from '../../i18n/i18n.service';
 import { ReplyOutcomeUnknownError } from '../ledger/update-effects';
 import { useClientFor } from './bot-context';
 import { chatIdOf, chatKeyOf } from './chat-key';
 
-/** The fixed text a user sees when their update failed; never the error itself. */
-export const FAILURE_REPLY =
-  'Sorry, something went wrong on our side. Please try again in a moment.';
 
 interface Job {
   update: Update;
@@ -61,6 +59,7 @@ export class UpdateDispatcher {
     @Inject(telegramConfig.KEY) config: TelegramConfig,
     private readonly metrics: BotMetrics,
     private readonly identity: BotIdentity,
+    private readonly i18n: I18nService,
   ) {
     this.concurrency = config.dispatchConcurrency;
     this.capacity = Math.max(config.dispatchConcurrency * 2, config.pollingLimit * 2);
@@ -191,7 +190,9 @@ export class UpdateDispatcher {
         `update ${update.update_id} failed: ${describe(error)}`,
       );
       if (chatId !== undefined) {
-        await telegram.sendMessage(chatId, FAILURE_REPLY).catch(() => undefined);
+        // A fixed, translated text; never the error itself.
+        const text = this.i18n.t(this.i18n.languageOf(senderOf(update)), 'failure');
+        await telegram.sendMessage(chatId, text).catch(() => undefined);
       }
     } finally {
       this.metrics.handlerDuration.observe((performance.now() - startedAt) / 1000);
@@ -222,6 +223,11 @@ export class UpdateDispatcher {
       waiters.forEach((wake) => wake());
     }
   }
+}
+
+function senderOf(update: Update) {
+  const u = update as Partial<Update.MessageUpdate & Update.CallbackQueryUpdate>;
+  return u.message?.from ?? u.callback_query?.from;
 }
 
 function describe(error: unknown): string {

@@ -1,37 +1,46 @@
 import { Command, Ctx, Update } from 'nestjs-telegraf';
 import type { Context } from 'telegraf';
+import { I18nService } from '../../i18n/i18n.service';
 import { AdminService } from '../admin/admin.service';
-import { texts } from '../bot.texts';
 
 @Update()
 export class AdminUpdate {
-  constructor(private readonly admin: AdminService) {}
+  constructor(
+    private readonly admin: AdminService,
+    private readonly i18n: I18nService,
+  ) {}
 
   @Command('stats')
   async stats(@Ctx() ctx: Context): Promise<void> {
-    if (!this.admin.isAdmin(ctx.from?.id)) return void (await ctx.reply(texts.adminOnly));
+    const tr = this.i18n.translatorFor(ctx.from);
+    if (!this.admin.isAdmin(ctx.from?.id)) return void (await ctx.reply(tr.t('admin-only')));
     const s = await this.admin.stats();
+    const cacheHitRatio =
+      s.cacheHitRatio === null
+        ? tr.t('stats-hit-ratio-none')
+        : tr.t('stats-hit-ratio', { ratio: s.cacheHitRatio });
     await ctx.reply(
-      [
-        `Users: ${s.users}`,
-        `Messages: ${s.messages}`,
-        `Cache hit ratio: ${s.cacheHitRatio === null ? 'n/a' : `${Math.round(s.cacheHitRatio * 100)}%`}`,
-        `Rate limited: ${s.rateLimited}`,
-        `Pending writes: ${s.pendingWrites}`,
-        `Outbound queue: ${s.outboundQueued}`,
-      ].join('\n'),
+      tr.t('stats', {
+        users: s.users,
+        messages: s.messages,
+        cacheHitRatio,
+        rateLimited: s.rateLimited,
+        pendingWrites: s.pendingWrites,
+        outboundQueued: s.outboundQueued,
+      }),
     );
   }
 
   @Command('broadcast')
   async broadcast(@Ctx() ctx: Context): Promise<void> {
-    if (!this.admin.isAdmin(ctx.from?.id)) return void (await ctx.reply(texts.adminOnly));
+    const tr = this.i18n.translatorFor(ctx.from);
+    if (!this.admin.isAdmin(ctx.from?.id)) return void (await ctx.reply(tr.t('admin-only')));
     const text = (ctx.text ?? '').replace(/^\/broadcast(@\w+)?\s*/, '').trim();
-    if (!text) return void (await ctx.reply(texts.broadcastUsage));
+    if (!text) return void (await ctx.reply(tr.t('broadcast-usage')));
     const chatId = ctx.chat!.id;
     const recipients = await this.admin.startBroadcast(text, (result) =>
-      ctx.telegram.sendMessage(chatId, texts.broadcastDone(result)),
+      ctx.telegram.sendMessage(chatId, tr.t('broadcast-done', { ...result })),
     );
-    await ctx.reply(texts.broadcastStarted(recipients));
+    await ctx.reply(tr.t('broadcast-started', { recipients }));
   }
 }

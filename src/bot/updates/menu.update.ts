@@ -1,37 +1,79 @@
-import { Action, Ctx, On, Update } from 'nestjs-telegraf';
+import { Action, Ctx, Update } from 'nestjs-telegraf';
 import type { Context } from 'telegraf';
+import type { FmtString } from 'telegraf/format';
+import type { InlineKeyboardMarkup } from 'telegraf/types';
+import { isLanguage } from '../../i18n/i18n.languages';
+import { I18nService, type Translator } from '../../i18n/i18n.service';
+import { LanguagePreferenceService } from '../../users/language-preference.service';
 import { UsersService } from '../../users/users.service';
-import { MENU_HELP, MENU_PROFILE, texts } from '../bot.texts';
+import { languageButton, languagePicker, mainMenu, menuButton } from './menu.keyboards';
+import { profileReply } from './replies';
 
-/** Inline buttons: the callback is always answered, also for unknown or stale data. */
+/**
+ * The /start menu's buttons and the language picker. A tap whose fields do not decode gets the
+ * "expired" toast; data of another prefix or version is left to ExpiredButtonUpdate.
+ */
 @Update()
 export class MenuUpdate {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly preferences: LanguagePreferenceService,
+    private readonly i18n: I18nService,
+  ) {}
 
-  @Action(MENU_PROFILE)
-  async profile(@Ctx() ctx: Context): Promise<void> {
-    await ctx.answerCbQuery();
-    const profile = await this.users.profile(ctx.from!.id);
-    await this.show(ctx, profile ? texts.profile(profile) : texts.noProfile);
+  @Action(menuButton.trigger)
+  async menu(@Ctx() ctx: Context): Promise<void> {
+    const tr = this.i18n.translatorFor(ctx.from);
+    switch (menuButton.decode(callbackData(ctx))?.screen) {
+      case 'profile': {
+        await ctx.answerCbQuery();
+        const profile = await this.users.profile(ctx.from!.id);
+        return this.show(ctx, profile ? profileReply(tr, profile) : tr.t('no-profile'));
+      }
+      case 'help':
+        await ctx.answerCbQuery();
+        return this.show(ctx, tr.t('help'));
+      case 'language':
+        await ctx.answerCbQuery();
+        return this.show(
+          ctx,
+          tr.t('language-prompt'),
+          languagePicker(tr.language, (language) => this.i18n.t(language, 'language-name')),
+        );
+      default:
+        return this.expired(ctx, tr);
+    }
   }
 
-  @Action(MENU_HELP)
-  async help(@Ctx() ctx: Context): Promise<void> {
+  @Action(languageButton.trigger)
+  async language(@Ctx() ctx: Context): Promise<void> {
+    const code = languageButton.decode(callbackData(ctx))?.code;
+    if (!isLanguage(code)) return this.expired(ctx, this.i18n.translatorFor(ctx.from));
     await ctx.answerCbQuery();
-    await this.show(ctx, texts.help);
+    await this.preferences.set(ctx.from!.id, code);
+    const tr = this.i18n.translator(code);
+    await this.show(ctx, tr.t('language-chosen'), mainMenu(tr));
   }
 
-  @On('callback_query')
-  async unknown(@Ctx() ctx: Context): Promise<void> {
-    await ctx.answerCbQuery(texts.expiredButton);
+  private async expired(ctx: Context, tr: Translator): Promise<void> {
+    await ctx.answerCbQuery(tr.t('button-expired'));
   }
 
   /** Edits the menu message in place; a message too old to edit gets a new reply instead. */
-  private async show(ctx: Context, text: string): Promise<void> {
+  private async show(
+    ctx: Context,
+    text: string | FmtString,
+    keyboard?: { reply_markup: InlineKeyboardMarkup },
+  ): Promise<void> {
     try {
-      await ctx.editMessageText(text);
+      await ctx.editMessageText(text, keyboard);
     } catch {
-      await ctx.reply(text);
+      await ctx.reply(text, keyboard);
     }
   }
+}
+
+function callbackData(ctx: Context): string | undefined {
+  const query = ctx.callbackQuery;
+  return query && 'data' in query ? query.data : undefined;
 }

@@ -1,6 +1,6 @@
 import { Ctx, On, Update } from 'nestjs-telegraf';
 import type { Context } from 'telegraf';
-import { texts } from '../bot.texts';
+import { I18nService } from '../../i18n/i18n.service';
 
 /**
  * Everything no command handler took. It is registered last (see BotModule), so it only sees the
@@ -9,11 +9,14 @@ import { texts } from '../bot.texts';
  */
 @Update()
 export class MessageUpdate {
+  constructor(private readonly i18n: I18nService) {}
+
   @On('message')
   async message(@Ctx() ctx: Context): Promise<void> {
     if (ctx.chat?.type !== 'private') return;
+    const tr = this.i18n.translatorFor(ctx.from);
     const text = ctx.text;
-    if (text === undefined) return void (await ctx.reply(texts.received));
-    await ctx.reply(text.startsWith('/') ? texts.unknownCommand : texts.saved);
+    if (text === undefined) return void (await ctx.reply(tr.t('received')));
+    await ctx.reply(tr.t(text.startsWith('/') ? 'unknown-command' : 'saved'));
   }
 }

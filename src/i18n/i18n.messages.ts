@@ -1,0 +1,46 @@
+import type { Language } from './i18n.languages';
+import en from './locales/en';
+import ru from './locales/ru';
+
+/**
+ * Every message id of the catalogues. A fork adds its id here and its text to every catalogue;
+ * i18n.catalogue.spec.ts fails until all languages have it with the same variables.
+ */
+export const MESSAGE_IDS = [
+  'language-name',
+  'welcome',
+  'welcome-name-fallback',
+  'help',
+  'saved',
+  'received',
+  'unknown-command',
+  'no-profile',
+  'button-expired',
+  'profile',
+  'profile-with-username',
+  'profile-name-fallback',
+  'menu-profile',
+  'menu-help',
+  'menu-language',
+  'language-prompt',
+  'language-chosen',
+  'admin-only',
+  'stats',
+  'stats-hit-ratio',
+  'stats-hit-ratio-none',
+  'broadcast-usage',
+  'broadcast-started',
+  'broadcast-done',
+  'command-start',
+  'command-help',
+  'command-me',
+  'command-stats',
+  'command-broadcast',
+  'failure',
+  'rate-limited',
+] as const;
+
+export type MessageId = (typeof MESSAGE_IDS)[number];
+
+/** The Fluent source of each language. */
+export const CATALOGUES: Record<Language, string> = { en, ru };

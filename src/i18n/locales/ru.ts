@@ -1,0 +1,74 @@
+/** Russian, in Fluent syntax; the same message ids and variables as en.ts (see i18n.catalogue.spec.ts). */
+export default `
+language-name = Русский
+
+## Bot texts
+
+welcome =
+    Добро пожаловать, { $name }! Я сохраняю ваши сообщения и небольшой профиль.
+    Нажмите кнопку ниже или отправьте /help.
+welcome-name-fallback = друг
+help =
+    Команды:
+    /start - регистрация и меню
+    /me - ваш профиль
+    /help - этот список
+    Всё остальное, что вы отправите, будет сохранено.
+saved = Сохранено.
+received = Получено.
+unknown-command = Неизвестная команда. Отправьте /help, чтобы увидеть список.
+no-profile = Профиля пока нет: сначала отправьте /start.
+button-expired = Эта кнопка устарела.
+profile =
+    Профиль: { $name }
+    Сообщений: { $messages }
+    Впервые: { $firstSeen }
+    Последний раз: { $lastSeen }
+profile-with-username =
+    Профиль: { $name } (@{ $username })
+    Сообщений: { $messages }
+    Впервые: { $firstSeen }
+    Последний раз: { $lastSeen }
+profile-name-fallback = вы
+
+## Menu and language picker
+
+menu-profile = Профиль
+menu-help = Помощь
+menu-language = Язык
+language-prompt = Выберите язык:
+language-chosen = Язык переключён на русский.
+
+## Admin tools
+
+admin-only = Извините, эта команда только для администраторов бота.
+stats =
+    Пользователей: { $users }
+    Сообщений: { $messages }
+    Попаданий в кэш: { $cacheHitRatio }
+    Ограничено: { $rateLimited }
+    Ожидают записи: { $pendingWrites }
+    Очередь отправки: { $outboundQueued }
+stats-hit-ratio = { NUMBER($ratio, style: "percent", maximumFractionDigits: 0) }
+stats-hit-ratio-none = н/д
+broadcast-usage = Использование: /broadcast <текст>
+broadcast-started =
+    { $recipients ->
+        [one] Рассылка запущена для { $recipients } пользователя.
+       *[other] Рассылка запущена для { $recipients } пользователей.
+    }
+broadcast-done = Рассылка завершена: отправлено { $sent }, ошибок { $failed }, заблокировали бота { $blocked }.
+
+## Command menu (setMyCommands descriptions)
+
+command-start = Регистрация и меню
+command-help = Список команд
+command-me = Ваш профиль
+command-stats = Статистика бота (для администраторов)
+command-broadcast = Сообщение всем пользователям (для администраторов)
+
+## Texts sent by the service around the handlers
+
+failure = Извините, у нас что-то пошло не так. Попробуйте ещё раз чуть позже.
+rate-limited = Не так быстро: попробуйте снова через { $retryAfter } с
+`;
