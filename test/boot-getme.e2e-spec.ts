@@ -1,6 +1,5 @@
-import { translations } from './support/texts';
+import { texts, translations } from './support/texts';
 import request from 'supertest';
-import { texts } from '../src/bot/bot.texts';
 import { FakeBotApi } from './fake-bot-api/fake-bot-api.server';
 import { textMessage } from './fake-bot-api/updates';
 import { BotApiGate } from './support/bot-api-gate';
@@ -47,7 +46,9 @@ describe('a bot whose getMe fails at boot', () => {
     await api.waitFor(() => api.repliesTo(61_001).length === 2, 10_000, 'the next reply');
 
     expect(api.repliesTo(61_001)).toEqual([texts.saved, texts.saved]);
-    expect(api.callsOf('sendMessage').map((c) => c.payload.text)).not.toContain(translations.t('en', 'failure'));
+    expect(api.callsOf('sendMessage').map((c) => c.payload.text)).not.toContain(
+      translations.t('en', 'failure'),
+    );
     const ready = await request(t.app.getHttpServer()).get('/health/ready').expect(200);
     expect(ready.body.details.bot).toMatchObject({ status: 'up', identified: true });
   });

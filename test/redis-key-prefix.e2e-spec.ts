@@ -1,5 +1,5 @@
+import { texts } from './support/texts';
 import type { AddressInfo } from 'node:net';
-import { texts } from '../src/bot/bot.texts';
 import { FakeBotApi } from './fake-bot-api/fake-bot-api.server';
 import { textMessage } from './fake-bot-api/updates';
 import { startBotApp, type BotTestContext } from './support/bot-app';

@@ -13,7 +13,6 @@ import { ReplyOutcomeUnknownError } from '../ledger/update-effects';
 import { useClientFor } from './bot-context';
 import { chatIdOf, chatKeyOf } from './chat-key';
 
-
 interface Job {
   update: Update;
   /** The client the update's handlers get as ctx.telegram (its outbox), or the bot's own. */
