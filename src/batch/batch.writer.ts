@@ -3,22 +3,18 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { insertDeadLetterSql, WRITE_BATCH_SQL, writeBatchParams } from './batch.sql';
-import type { MessageRow, UserWrite, WriteResult } from './batch.types';
+import { type FlushStatement, insertDeadLetterSql } from './batch.sql';
 
-/** Where flushed rows go; a fake in unit specs, PostgreSQL in the app. */
+/** Where flushed rows go: PostgreSQL (specs inject faults by extending PgBatchWriter). */
 export abstract class BatchWriter {
-  /** Writes messages and users atomically (all or nothing). */
-  abstract write(messages: MessageRow[], users: UserWrite[]): Promise<WriteResult>;
+  /** Runs one flush statement (all or nothing); resolves to the rows written per table. */
+  abstract write(statement: FlushStatement, values: unknown[]): Promise<number[]>;
   /** Stores a row the database refused for its content. */
-  abstract deadLetter(kind: 'message' | 'user', payloadJson: string, reason: string): Promise<void>;
+  abstract deadLetter(kind: string, payloadJson: string, reason: string): Promise<void>;
 }
 
-/** The flush statement's name: PostgreSQL keeps it prepared on each connection that ran it. */
-const WRITE_BATCH_STATEMENT = 'tgbot_write_batch';
-
 /**
- * Writes through the app's DataSource. A flush is one statement (see WRITE_BATCH_SQL): one round
+ * Writes through the app's DataSource. A flush is one statement (see flushStatement): one round
  * trip on one connection, released right after (the null pool then closes it).
  */
 @Injectable()
@@ -36,16 +32,16 @@ export class PgBatchWriter extends BatchWriter {
     this.pgPool = pool instanceof Pool ? pool : null;
   }
 
-  async write(messages: MessageRow[], users: UserWrite[]): Promise<WriteResult> {
-    const values = writeBatchParams(messages, users);
-    const [row]: { messages: number; users: number }[] = this.pgPool
-      ? (await this.pgPool.query({ name: WRITE_BATCH_STATEMENT, text: WRITE_BATCH_SQL, values }))
-          .rows
-      : await this.dataSource.query(WRITE_BATCH_SQL, values);
-    return { messagesInserted: row.messages, usersUpserted: row.users };
+  /** The one place a flush reaches the database. */
+  async write(statement: FlushStatement, values: unknown[]): Promise<number[]> {
+    const { name, text } = statement;
+    const [row]: Record<string, number>[] = this.pgPool
+      ? (await this.pgPool.query({ name, text, values })).rows
+      : await this.dataSource.query(text, values);
+    return Object.values(row);
   }
 
-  async deadLetter(kind: 'message' | 'user', payloadJson: string, reason: string): Promise<void> {
+  async deadLetter(kind: string, payloadJson: string, reason: string): Promise<void> {
     const { sql, params } = insertDeadLetterSql(kind, payloadJson, reason);
     await this.dataSource.query(sql, params);
   }
