@@ -5,11 +5,12 @@ import type { DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
+import { BatchJournal } from '../../src/batch/batch.journal';
 import { BatchModule, batchQueueToken } from '../../src/batch/batch.module';
 import { BatchService } from '../../src/batch/batch.service';
 import type { AnyBatchTable, BatchQueue, BatchTable } from '../../src/batch/batch.table';
 import { BatchWriter } from '../../src/batch/batch.writer';
-import { resetConfigCache } from '../../src/config/app.config';
+import { batchConfig, type BatchConfig, resetConfigCache } from '../../src/config/app.config';
 import { AppConfigModule } from '../../src/config/config.module';
 import { DatabaseModule } from '../../src/database/database.module';
 import { MetricsRegistryModule } from '../../src/metrics/metrics-registry.module';
@@ -34,6 +35,8 @@ export interface BatchAppOptions {
   tables?: AnyBatchTable[];
   /** A writer in place of PgBatchWriter (one that injects faults around it). */
   writer?: new (...args: never[]) => BatchWriter;
+  /** The journal to use, in the journal directory of the config (BATCH_JOURNAL on). */
+  journal?: (dir: string) => BatchJournal;
 }
 
 /** Boots the batcher against `env` (a private DATA_DIR unless `env` names one). */
@@ -64,6 +67,13 @@ export async function bootBatchApp(
       ],
     });
     if (options.writer) builder = builder.overrideProvider(BatchWriter).useClass(options.writer);
+    const journal = options.journal;
+    if (journal) {
+      builder = builder.overrideProvider(BatchJournal).useFactory({
+        inject: [batchConfig.KEY],
+        factory: (config: BatchConfig) => journal(config.journalDir!),
+      });
+    }
     moduleRef = await builder.compile();
   } finally {
     process.env = saved;
