@@ -24,7 +24,7 @@ export class FaultyWriter extends PgBatchWriter {
   active = 0;
   maxActive = 0;
 
-  async write(statement: FlushStatement, values: unknown[]): Promise<number[]> {
+  override async write(statement: FlushStatement, values: unknown[]): Promise<number[]> {
     this.attempts++;
     this.active++;
     this.maxActive = Math.max(this.maxActive, this.active);
