@@ -24,7 +24,9 @@ export interface BatchTable<Row> {
   /**
    * The data-modifying statement that writes one chunk, `param(n)` standing for its n-th
    * parameter (from 1), RETURNING one row per row written. Its text never depends on the rows:
-   * the flush is a prepared statement, planned once per connection.
+   * the flush is a prepared statement, planned once per connection. A row may be written twice
+   * (the journal replays rows whose flush a crash left unconfirmed), so a second write must
+   * change nothing (ON CONFLICT).
    */
   sql(param: (n: number) => string): string;
   /** The chunk's parameters in `param` order (one array per column, unnested in the SQL). */
