@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BatchTable } from '../src/batch/batch.table';
 import { batchConfig, type BatchConfig } from '../src/config/app.config';
+import { messagesTable } from '../src/messages/messages.table';
+import { usersTable } from '../src/users/users.table';
 import { bootBatchApp, type BatchApp } from './support/batch-app';
 import { dbError, faults, FaultyWriter } from './support/batch-faults';
 import { orphanAll } from './support/journal-files';
@@ -43,7 +45,7 @@ describe('A third buffered table (e2e)', () => {
   const boot = async (dataDir: string) => {
     const app = await bootBatchApp(
       { ...db.env, DATA_DIR: dataDir, BATCH_SIZE: '50', BATCH_FLUSH_INTERVAL_MS: '60000' },
-      { tables: [scoresTable], writer: FaultyWriter },
+      { tables: [messagesTable, usersTable, scoresTable], writer: FaultyWriter },
     );
     apps.push(app);
     return app;

@@ -5,10 +5,10 @@ jest.mock('node:timers/promises', () => ({
   setTimeout: (ms: number, value: unknown, options?: { signal?: AbortSignal }) =>
     new Promise((resolve, reject) => {
       const signal = options?.signal;
-      if (signal?.aborted) return reject(signal.reason);
+      if (signal?.aborted) return reject(signal.reason as Error);
       const abort = () => {
         clearTimeout(timer);
-        reject(signal!.reason);
+        reject(signal!.reason as Error);
       };
       const timer = setTimeout(() => {
         signal?.removeEventListener('abort', abort);

@@ -249,10 +249,10 @@ export class BatchService
   private onRetry(error: unknown, retry: number, delayMs: number): void {
     this.metrics.recordRetry();
     if (retry !== 1 && retry % 10 !== 0) return;
-    const message = `Flush failed (${describeDbError(error)}); ${this.buffers.pending} rows kept, retry ${retry} in ${delayMs} ms`;
+    const line = `Flush failed (${describeDbError(error)}); ${this.buffers.pending} rows kept, retry ${retry} in ${delayMs} ms`;
     // An outage heals by itself; anything else (schema, permissions, a bug) needs an operator.
-    if (isTransientDbError(error)) this.logger.warn(message);
-    else this.logger.error(message);
+    if (isTransientDbError(error)) this.logger.warn(line);
+    else this.logger.error(line);
   }
 
   /** Re-buffers rows a crashed predecessor journaled but never flushed (before intake starts). */

@@ -18,9 +18,13 @@ describe('flush statement', () => {
     const a = table('a');
     const b = table('b', [a]);
     expect(statementOrder([b, a]).map((t) => t.name)).toEqual(['a', 'b']);
-    const c = table('c');
+    const c: AnyBatchTable = {
+      ...table('c'),
+      get reads() {
+        return [d];
+      },
+    };
     const d = table('d', [c]);
-    (c as { reads: AnyBatchTable[] }).reads = [d];
     expect(() => statementOrder([c, d])).toThrow('read each other');
     expect(() => statementOrder([a, table('a')])).toThrow('twice');
     expect(() => statementOrder([table('x; DROP')])).toThrow('identifier');

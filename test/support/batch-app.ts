@@ -17,21 +17,21 @@ import { MetricsRegistryModule } from '../../src/metrics/metrics-registry.module
 import { type MessageRow, messagesTable } from '../../src/messages/messages.table';
 import { type UserRow, usersTable } from '../../src/users/users.table';
 
-/** A Nest context with just the batcher, the users and messages tables and what they need. */
+/** A Nest context with just the batcher, its tables (messages and users) and what they need. */
 export interface BatchApp {
   moduleRef: TestingModule;
   batch: BatchService;
   messages: BatchQueue<MessageRow>;
   users: BatchQueue<UserRow>;
   dataSource: DataSource;
-  /** The queue of another table registered through `options.tables`. */
+  /** The queue of a table registered through `options.tables`. */
   queue<Row>(table: BatchTable<Row>): BatchQueue<Row>;
   /** Runs a query through the app's DataSource. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
 export interface BatchAppOptions {
-  /** More tables to register (a module's definition, as BatchModule.forFeature does). */
+  /** The tables to register, as their modules do with BatchModule.forFeature (default: messages, users). */
   tables?: AnyBatchTable[];
   /** A writer in place of PgBatchWriter (one that injects faults around it). */
   writer?: new (...args: never[]) => BatchWriter;
@@ -51,7 +51,7 @@ export async function bootBatchApp(
   const dataDir = mkdtempSync(join(tmpdir(), 'tgbot-batch-'));
   Object.assign(process.env, { LOG_LEVEL: 'warn', DATA_DIR: dataDir }, env);
   resetConfigCache();
-  const tables: DynamicModule[] = [messagesTable, usersTable, ...(options.tables ?? [])].map(
+  const tables: DynamicModule[] = (options.tables ?? [messagesTable, usersTable]).map(
     (table: AnyBatchTable) => BatchModule.forFeature(table),
   );
   let moduleRef: TestingModule;
@@ -86,8 +86,12 @@ export async function bootBatchApp(
   return {
     moduleRef,
     batch: moduleRef.get(BatchService),
-    messages: queue(messagesTable),
-    users: queue(usersTable),
+    get messages() {
+      return queue(messagesTable);
+    },
+    get users() {
+      return queue(usersTable);
+    },
     dataSource,
     queue,
     query: (sql, params) => dataSource.query(sql, params),
