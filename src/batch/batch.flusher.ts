@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import { describeDbError } from '../database/db-errors';
 import type { BatchBuffers, FlushUnit } from './batch.buffer';
-import { isContentError, onlyRow, splitUnit, unitSize } from './batch.isolate';
+import { isContentError, onlyRow, splitUnit, unitSize, UnwritableRows } from './batch.isolate';
 import type { BatchMetrics } from './batch.metrics';
 import { toDeadLetterPayload } from './batch.sanitize';
 import type { FlushStatement } from './batch.sql';
@@ -29,7 +29,7 @@ export class BatchFlusher {
       while (work.length > 0) {
         const unit = work[0];
         try {
-          const values = this.statement.params(unit.map((rows) => rows.map((p) => p.row)));
+          const values = this.params(unit);
           const written = await this.writer.write(this.statement, values);
           this.buffers.settle(unit);
           this.metrics.recordWritten(written);
@@ -48,6 +48,14 @@ export class BatchFlusher {
       throw error;
     }
     this.metrics.recordFlush(performance.now() - started);
+  }
+
+  private params(unit: FlushUnit): unknown[] {
+    try {
+      return this.statement.params(unit.map((rows) => rows.map((p) => p.row)));
+    } catch (error) {
+      throw new UnwritableRows(error);
+    }
   }
 
   private async deadLetter(unit: FlushUnit, error: unknown): Promise<void> {

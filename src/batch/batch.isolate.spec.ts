@@ -1,5 +1,5 @@
 import type { FlushUnit, Pending } from './batch.buffer';
-import { isContentError, onlyRow, splitUnit } from './batch.isolate';
+import { isContentError, onlyRow, splitUnit, UnwritableRows } from './batch.isolate';
 
 const pending = (seq: number): Pending => ({ row: { seq }, key: seq, minSeq: seq, addedAt: 0 });
 const seqs = (unit: FlushUnit) => unit.map((rows) => rows.map((p) => p.minSeq));
@@ -41,5 +41,6 @@ describe('isContentError', () => {
   it('treats a parameter the driver cannot serialise as content', () => {
     expect(isContentError({ driverError: new RangeError('Invalid time value') })).toBe(true);
     expect(isContentError(new TypeError('x is undefined'))).toBe(false);
+    expect(isContentError(new UnwritableRows(new TypeError('x is undefined')))).toBe(true);
   });
 });

@@ -31,8 +31,16 @@ export function onlyRow(unit: FlushUnit): { table: number; pending: Pending } {
   return { table, pending: unit[table][0] };
 }
 
+/** A table could not turn its rows into parameters (a row it cannot encode): their content, too. */
+export class UnwritableRows extends Error {
+  constructor(cause: unknown) {
+    super(`rows a table cannot write: ${String(cause)}`, { cause });
+  }
+}
+
 /** True for errors caused by a row's content (bad value, constraint, too large), not by the database. */
 export function isContentError(error: unknown): boolean {
+  if (error instanceof UnwritableRows) return true;
   const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
   const driverError = e?.driverError;
   const code = e?.code ?? driverError?.code;

@@ -54,6 +54,9 @@ class Host implements FlushLoopHost {
   };
   afterAttempt = async () => undefined;
   onRetry = (_error: unknown, _retry: number, delayMs: number) => void this.retries.push(delayMs);
+  onCrash = (error: unknown) => {
+    throw error;
+  };
 }
 
 const down = () => Object.assign(new Error('down'), { code: 'ECONNREFUSED' });

@@ -16,6 +16,8 @@ export interface FlushLoopHost {
   afterAttempt(written: boolean): Promise<void>;
   /** A failed attempt, before the pause of `delayMs` until retry number `retry`. */
   onRetry(error: unknown, retry: number, delayMs: number): void;
+  /** The loop itself failed (a bug): it stops, and the next kick starts it again. */
+  onCrash(error: unknown): void;
 }
 
 /**
@@ -95,11 +97,16 @@ export class FlushLoop {
 
   private kick(): void {
     if (this.running || !this.host.isDue(this.target)) return;
-    this.running = this.run().then((finished) => {
-      this.running = null;
-      // Rows added (or waited for) between the loop's last check and now found it running.
-      if (finished && this.host.isDue(this.target)) this.kickSoon();
-    });
+    this.running = this.run()
+      .catch((error: unknown) => {
+        this.host.onCrash(error);
+        return false;
+      })
+      .then((finished) => {
+        this.running = null;
+        // Rows added (or waited for) between the loop's last check and now found it running.
+        if (finished && this.host.isDue(this.target)) this.kickSoon();
+      });
   }
 
   /** Flushes while one is due; false when it gave up (a drain's deadline, or shutdown). */

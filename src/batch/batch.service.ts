@@ -56,7 +56,7 @@ export class BatchService
   private readonly durableWaiters = new DurableWaiters();
   private readonly journalWarnGate = atMostEvery(JOURNAL_WARN_EVERY_MS);
   private notFullWaiters: (() => void)[] = [];
-  private engine: Engine | null = null;
+  private built: Engine | null = null;
 
   constructor(
     @Inject(batchConfig.KEY) private readonly config: BatchConfig,
@@ -73,9 +73,10 @@ export class BatchService
     this.loop = new FlushLoop({
       lastSeq: () => this.buffers.lastSeq,
       isDue: (target) => this.isDue(target),
-      flush: () => this.run().flusher.flush(this.config.size),
+      flush: () => this.engine().flusher.flush(this.config.size),
       afterAttempt: (written) => this.afterAttempt(written),
       onRetry: (error, retry, delayMs) => this.onRetry(error, retry, delayMs),
+      onCrash: (error) => this.logger.error(`Flush loop stopped: ${describeDbError(error)}`),
     });
   }
 
@@ -84,19 +85,19 @@ export class BatchService
    * application is created (BatchModule.forFeature), before the journal is replayed.
    */
   register<Row>(table: BatchTable<Row>): BatchQueue<Row> {
-    if (this.engine) throw new Error(`batch table "${table.name}" registered after start`);
+    if (this.built) throw new Error(`batch table "${table.name}" registered after start`);
     this.tables.push(table);
     let buffer: TableBuffer<Row> | undefined;
     return {
       add: (row) => {
-        buffer ??= this.run().byName.get(table.name) as TableBuffer<Row>;
+        buffer ??= this.engine().byName.get(table.name) as TableBuffer<Row>;
         this.add(buffer, row);
       },
     };
   }
 
   async onModuleInit(): Promise<void> {
-    this.run();
+    this.engine();
     this.task.start(this.config.flushIntervalMs, () => this.loop.tick());
     await this.recoverJournal();
   }
@@ -202,22 +203,22 @@ export class BatchService
   }
 
   private get buffers(): BatchBuffers {
-    return this.run().buffers;
+    return this.engine().buffers;
   }
 
   /** The engine, built on first use: the tables are all registered by then. */
-  private run(): Engine {
-    if (this.engine) return this.engine;
+  private engine(): Engine {
+    if (this.built) return this.built;
     const tables = statementOrder(this.tables);
     const buffers = new BatchBuffers(tables);
     const statement = flushStatement(tables);
     this.metrics.setTables(tables.map((t) => t.name));
-    this.engine = {
+    this.built = {
       buffers,
       byName: new Map(buffers.tables.map((b) => [b.table.name, b])),
       flusher: new BatchFlusher(buffers, statement, this.writer, this.metrics, this.logger),
     };
-    return this.engine;
+    return this.built;
   }
 
   private add<Row>(buffer: TableBuffer<Row>, row: Row): void {
@@ -272,7 +273,7 @@ export class BatchService
   }
 
   private replay(record: JournalRecord): boolean {
-    const buffer = this.run().byName.get(record.table);
+    const buffer = this.engine().byName.get(record.table);
     if (!buffer) return false;
     try {
       this.add(buffer, buffer.table.decode(record.fields));
