@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { BatchModule } from './batch/batch.module';
 import { BotModule } from './bot/bot.module';
 import { AppConfigModule } from './config/config.module';
@@ -17,6 +18,7 @@ import { RedisModule } from './redis/redis.module';
     MetricsRegistryModule,
     DatabaseModule,
     RedisModule,
+    ScheduleModule.forRoot(),
     BatchModule,
     BotModule,
     HealthModule,

@@ -1,4 +1,4 @@
-import { activityRow, bootBatchApp, messageRow, type BatchApp } from './support/batch-app';
+import { bootBatchApp, messageRow, userRow, type BatchApp } from './support/batch-app';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
 describe('BatchModule with hostile content (e2e)', () => {
@@ -19,14 +19,14 @@ describe('BatchModule with hostile content (e2e)', () => {
     const long = 'й'.repeat(4096);
     // What an array literal would mistake for syntax: rows go to PostgreSQL as one array per column.
     const arrayish = 'say "hi", {x} \\ y\nNULL';
-    app.batch.addMessage(messageRow(1, 10, 'before\u0000after'));
-    app.batch.addMessage(messageRow(2, 10, long));
-    app.batch.addMessage({ ...messageRow(3, 10), createdAt: new Date(NaN) });
-    app.batch.addMessage(messageRow(4, null, null));
-    app.batch.addMessage(messageRow(5, 12, arrayish));
-    app.batch.addUserActivity({ ...activityRow(12, new Date()), username: 'NULL', lastName: '{}' });
-    app.batch.addUserActivity({ ...activityRow(10, new Date(), 3), firstName: 'x'.repeat(10_000) });
-    app.batch.addUserActivity({ ...activityRow(11, new Date(), 3_000_000_000) });
+    app.messages.add(messageRow(1, 10, 'before\u0000after'));
+    app.messages.add(messageRow(2, 10, long));
+    app.messages.add({ ...messageRow(3, 10), createdAt: new Date(NaN) });
+    app.messages.add(messageRow(4, null, null));
+    app.messages.add(messageRow(5, 12, arrayish));
+    app.users.add({ ...userRow(12, new Date()), username: 'NULL', lastName: '{}' });
+    app.users.add({ ...userRow(10, new Date()), firstName: 'x'.repeat(10_000) });
+    app.users.add({ ...userRow(2 ** 64, new Date()), username: 'too big' }); // beyond bigint
     await app.batch.flushed();
 
     const messages = await app.query<{ update_id: string | number; text: string | null }>(
@@ -47,7 +47,7 @@ describe('BatchModule with hostile content (e2e)', () => {
     }>(
       'SELECT id, length(first_name) AS name_length, message_count, username, last_name FROM users ORDER BY id',
     );
-    // User 10: three activity messages, one of them the refused update 3, so two are counted.
+    // User 10: three messages, one of them the refused update 3, so two are counted.
     expect(
       users.map((u) => [Number(u.id), u.name_length, u.message_count, u.username, u.last_name]),
     ).toEqual([
@@ -62,13 +62,13 @@ describe('BatchModule with hostile content (e2e)', () => {
     }>('SELECT kind, payload, reason FROM dead_letters ORDER BY id');
     expect(dead).toEqual([
       {
-        kind: 'message',
+        kind: 'messages',
         payload: expect.objectContaining({ updateId: 3, createdAt: null }),
         reason: expect.any(String),
       },
       {
-        kind: 'user',
-        payload: expect.objectContaining({ id: 11, extra: 3_000_000_000 }),
+        kind: 'users',
+        payload: expect.objectContaining({ id: 2 ** 64, username: 'too big' }),
         reason: expect.any(String),
       },
     ]);

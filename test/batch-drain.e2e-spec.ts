@@ -1,14 +1,9 @@
-import { activityRow, bootBatchApp, messageRow, type BatchApp } from './support/batch-app';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { addUpdate, bootBatchApp, messageRow, type BatchApp } from './support/batch-app';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 function add(app: BatchApp, from: number, to: number): void {
-  for (let id = from; id <= to; id++) {
-    const row = messageRow(id, 1 + (id % 40));
-    app.batch.addMessage(row);
-    app.batch.addUserActivity(activityRow(row.userId!, row.createdAt));
-  }
+  for (let id = from; id <= to; id++) addUpdate(app, messageRow(id, 1 + (id % 40)));
 }
 
 async function stored(app: BatchApp): Promise<{ messages: number; counted: number }> {
@@ -33,14 +28,15 @@ describe('BatchModule drain and shutdown (e2e)', () => {
     await db?.drop();
   });
 
-  it('drain() writes 300 pending rows long before the interval', async () => {
+  it('drain() writes 300 pending rows long before the interval, and stops the schedule', async () => {
     app = await bootBatchApp({ ...db.env, ...env });
     add(app, 1, 300);
-    await sleep(300);
     await expect(stored(app)).resolves.toEqual({ messages: 0, counted: 0 });
+    expect(app.batch.snapshot().pending).toMatchObject({ messages: 300, users: 40 });
 
     await expect(app.batch.drain(10_000)).resolves.toEqual({ unwritten: 0 });
     await expect(stored(app)).resolves.toEqual({ messages: 300, counted: 300 });
+    expect(app.moduleRef.get(SchedulerRegistry).getIntervals()).toEqual([]);
   });
 
   it('flushes what is still buffered when the application shuts down', async () => {

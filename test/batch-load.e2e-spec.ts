@@ -1,4 +1,4 @@
-import { activityRow, bootBatchApp, messageRow, type BatchApp } from './support/batch-app';
+import { addUpdate, bootBatchApp, messageRow, type BatchApp } from './support/batch-app';
 import { createTestDatabase, queryDatabase, type TestDatabase } from './support/test-database';
 
 const MESSAGES = 20_000;
@@ -7,11 +7,21 @@ const USERS = 10_000;
 /** Feeds updates like the bot does: a message plus its user's activity, pausing while full. */
 async function feed(app: BatchApp, from: number, to: number): Promise<void> {
   for (let id = from; id <= to; id++) {
-    const userId = 1 + (id % USERS);
-    const row = messageRow(id, userId);
-    app.batch.addMessage(row);
-    app.batch.addUserActivity(activityRow(userId, row.createdAt));
+    addUpdate(app, messageRow(id, 1 + (id % USERS)));
     if (app.batch.full) await app.batch.whenNotFull();
+  }
+}
+
+/** Waits until the app's connections have closed: a backend's statistics count once it exits. */
+async function idle(db: TestDatabase): Promise<void> {
+  for (;;) {
+    const [row] = await queryDatabase<{ n: number }>(
+      db.url!,
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
+    if (row.n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -38,8 +48,7 @@ describe('BatchModule under load (e2e)', () => {
   });
 
   it('stores 20,000 messages from 10,000 users exactly once, in few transactions', async () => {
-    // Let the boot's connections close so their statistics are flushed before the baseline.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    if (db.url) await idle(db); // the boot's statistics are in before the baseline
     const before = db.url ? await commits(db) : 0;
 
     await feed(app, 1, MESSAGES);
@@ -64,7 +73,7 @@ describe('BatchModule under load (e2e)', () => {
     });
 
     if (db.url) {
-      await new Promise((resolve) => setTimeout(resolve, 1500)); // idle connections close, stats flush
+      await idle(db);
       const transactions = (await commits(db)) - before;
       process.stdout.write(
         `xact_commit delta: ${transactions}, flushes: ${app.batch.snapshot().flushes}\n`,

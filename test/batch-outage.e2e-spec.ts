@@ -1,14 +1,11 @@
-import { activityRow, bootBatchApp, messageRow, type BatchApp } from './support/batch-app';
+import { addUpdate, bootBatchApp, messageRow, type BatchApp } from './support/batch-app';
 import { TcpProxy } from './support/tcp-proxy';
 import { createTestDatabase, queryDatabase, type TestDatabase } from './support/test-database';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function add(app: BatchApp, id: number): void {
-  const userId = 1 + (id % 300);
-  const row = messageRow(id, userId);
-  app.batch.addMessage(row);
-  app.batch.addUserActivity(activityRow(userId, row.createdAt));
+  addUpdate(app, messageRow(id, 1 + (id % 300)));
 }
 
 // Needs a real server to cut the connection to; PGlite runs in-process.

@@ -3,12 +3,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeRecord, type JournalRecord } from '../src/batch/batch.journal-codec';
 import { frameRecord } from '../src/journal/journal-frame';
-import { activityRow, bootBatchApp, messageRow, type BatchApp } from './support/batch-app';
+import { messagesTable } from '../src/messages/messages.table';
+import { usersTable } from '../src/users/users.table';
+import { bootBatchApp, messageRow, userRow, type BatchApp } from './support/batch-app';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
 const message = (id: number): JournalRecord => ({
-  kind: 'message',
-  row: messageRow(id, 80_000 + id, `private text ${id}`),
+  table: messagesTable.name,
+  fields: messagesTable.encode(messageRow(id, 80_000 + id, `private text ${id}`)),
 });
 const frame = (record: JournalRecord) => frameRecord(encodeRecord(record));
 
@@ -34,7 +36,10 @@ describe('replaying a damaged write-ahead journal (e2e)', () => {
     writeFileSync(
       join(dir, 'wal-1700000000000-aaaaaaaa-000000.ndjson'),
       frame(message(1)) +
-        frame({ kind: 'activity', row: activityRow(80_001, new Date(1_760_000_000_000)) }) +
+        frame({
+          table: usersTable.name,
+          fields: usersTable.encode(userRow(80_001, new Date(1_760_000_000_000))),
+        }) +
         frame(message(2)) +
         frame(message(3)).slice(0, 20),
     );

@@ -1,19 +1,22 @@
 import type { Logger } from '@nestjs/common';
 import { describeDbError } from '../database/db-errors';
-import type { BatchBuffer, FlushUnit } from './batch.buffer';
-import { isContentError, splitUnit, unitSize } from './batch.isolate';
+import type { BatchBuffers, FlushUnit } from './batch.buffer';
+import { isContentError, onlyRow, splitUnit, unitSize, UnwritableRows } from './batch.isolate';
 import type { BatchMetrics } from './batch.metrics';
 import { toDeadLetterPayload } from './batch.sanitize';
+import type { FlushStatement } from './batch.sql';
 import type { BatchWriter } from './batch.writer';
 
 /**
- * One flush: a chunk written in one transaction. When the database refuses a row for its
- * content, the chunk is bisected until the bad row stands alone and goes to dead_letters, so the
- * rest is never blocked. Any other error puts every uncommitted row back, in order, and rethrows.
+ * One flush: a chunk of every table written in one statement. When the database refuses a row
+ * for its content, the chunk is bisected until the bad row stands alone and goes to
+ * dead_letters, so the rest is never blocked. Any other error puts every uncommitted row back,
+ * in order, and rethrows.
  */
 export class BatchFlusher {
   constructor(
-    private readonly buffer: BatchBuffer,
+    private readonly buffers: BatchBuffers,
+    private readonly statement: FlushStatement,
     private readonly writer: BatchWriter,
     private readonly metrics: BatchMetrics,
     private readonly logger: Logger,
@@ -21,17 +24,15 @@ export class BatchFlusher {
 
   async flush(size: number): Promise<void> {
     const started = performance.now();
-    const work: FlushUnit[] = [this.buffer.take(size)];
+    const work: FlushUnit[] = [this.buffers.take(size)];
     try {
       while (work.length > 0) {
         const unit = work[0];
         try {
-          const result = await this.writer.write(
-            unit.messages.map((m) => m.row),
-            this.buffer.toWrites(unit.users),
-          );
-          this.buffer.settle(unit);
-          this.metrics.recordWritten(result.messagesInserted, result.usersUpserted);
+          const values = this.params(unit);
+          const written = await this.writer.write(this.statement, values);
+          this.buffers.settle(unit);
+          this.metrics.recordWritten(written);
         } catch (error) {
           if (!isContentError(error)) throw error;
           if (unitSize(unit) > 1) {
@@ -43,24 +44,29 @@ export class BatchFlusher {
         work.shift();
       }
     } catch (error) {
-      this.buffer.restore({
-        messages: work.flatMap((u) => u.messages),
-        users: work.flatMap((u) => u.users),
-      });
+      this.buffers.restore(this.buffers.tables.map((_, i) => work.flatMap((unit) => unit[i])));
       throw error;
     }
     this.metrics.recordFlush(performance.now() - started);
   }
 
+  private params(unit: FlushUnit): unknown[] {
+    try {
+      return this.statement.params(unit.map((rows) => rows.map((p) => p.row)));
+    } catch (error) {
+      throw new UnwritableRows(error);
+    }
+  }
+
   private async deadLetter(unit: FlushUnit, error: unknown): Promise<void> {
     const reason = describeDbError(error);
-    const [kind, payload, id] = unit.messages.length
-      ? (['message', unit.messages[0].row, `update ${unit.messages[0].row.updateId}`] as const)
-      : (['user', this.buffer.toWrites(unit.users)[0], `user ${unit.users[0].id}`] as const);
-    await this.writer.deadLetter(kind, toDeadLetterPayload(payload), reason);
-    this.buffer.settle(unit);
+    const { table, pending } = onlyRow(unit);
+    const definition = this.buffers.tables[table].table;
+    await this.writer.deadLetter(definition.name, toDeadLetterPayload(pending.row), reason);
+    this.buffers.settle(unit);
     this.metrics.recordDeadLetter();
-    // Ids only: message text and names stay out of the logs (they are in dead_letters).
+    // Ids only: content stays out of the logs (it is in dead_letters).
+    const id = `${definition.name} ${definition.describe(pending.row)}`;
     this.logger.warn(`Row refused by the database (${id}: ${reason}); stored in dead_letters`);
   }
 }

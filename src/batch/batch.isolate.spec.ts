@@ -1,49 +1,26 @@
-import { message } from '../../test/support/fake-batch-writer';
-import type { FlushUnit } from './batch.buffer';
-import { isContentError, splitUnit } from './batch.isolate';
-import type { UserEntry } from './batch.types';
+import type { FlushUnit, Pending } from './batch.buffer';
+import { isContentError, onlyRow, splitUnit, UnwritableRows } from './batch.isolate';
 
-const pending = (id: number, userId: number | null) => ({
-  seq: id,
-  addedAt: 0,
-  row: message(id, userId),
-});
-const entry = (id: number): UserEntry => ({
-  id,
-  username: null,
-  firstName: null,
-  lastName: null,
-  languageCode: null,
-  firstSeenAt: new Date(0),
-  lastSeenAt: new Date(0),
-  messages: 1,
-  minSeq: 1,
-  addedAt: 0,
-});
-const ids = (unit: FlushUnit) => ({
-  messages: unit.messages.map((m) => m.row.updateId),
-  users: unit.users.map((u) => u.id),
-});
+const pending = (seq: number): Pending => ({ row: { seq }, key: seq, minSeq: seq, addedAt: 0 });
+const seqs = (unit: FlushUnit) => unit.map((rows) => rows.map((p) => p.minSeq));
 
 describe('splitUnit', () => {
-  it('halves by user, keeping a user with its messages', () => {
-    const unit = {
-      messages: [pending(1, 10), pending(2, 20), pending(3, 10), pending(4, null)],
-      users: [entry(10), entry(20), entry(30)],
-    };
-    expect(splitUnit(unit).map(ids)).toEqual([
-      { messages: [1, 3, 2], users: [10, 20] },
-      { messages: [4], users: [30] },
+  it('halves the rows of every table, tables in statement order', () => {
+    const unit = [[pending(1), pending(2), pending(3)], [pending(4), pending(5)], []];
+    expect(splitUnit(unit).map(seqs)).toEqual([
+      [[1, 2, 3], [], []],
+      [[], [4, 5], []],
+    ]);
+    expect(splitUnit([[pending(1)], [pending(2), pending(3), pending(4)]]).map(seqs)).toEqual([
+      [[1], [2]],
+      [[], [3, 4]],
     ]);
   });
 
-  it('splits one user into single rows', () => {
-    const unit = { messages: [pending(1, 10), pending(2, 10)], users: [entry(10)] };
-    expect(splitUnit(unit).map(ids)).toEqual([
-      { messages: [1], users: [] },
-      { messages: [2], users: [] },
-      { messages: [], users: [10] },
-    ]);
+  it('ends in units of one row, whose row and table it names', () => {
+    const [first, second] = splitUnit([[], [pending(7), pending(8)]]);
+    expect(onlyRow(first)).toEqual({ table: 1, pending: pending(7) });
+    expect(onlyRow(second)).toEqual({ table: 1, pending: pending(8) });
   });
 });
 
@@ -64,5 +41,6 @@ describe('isContentError', () => {
   it('treats a parameter the driver cannot serialise as content', () => {
     expect(isContentError({ driverError: new RangeError('Invalid time value') })).toBe(true);
     expect(isContentError(new TypeError('x is undefined'))).toBe(false);
+    expect(isContentError(new UnwritableRows(new TypeError('x is undefined')))).toBe(true);
   });
 });

@@ -1,52 +1,46 @@
-import type { FlushUnit } from './batch.buffer';
+import type { FlushUnit, Pending } from './batch.buffer';
 
-/** Rows in a unit (messages plus user rows). */
+/** Rows in a unit, over every table. */
 export function unitSize(unit: FlushUnit): number {
-  return unit.messages.length + unit.users.length;
+  return unit.reduce((n, rows) => n + rows.length, 0);
 }
 
 /**
- * Splits a unit the database refused into smaller units to find the bad row by bisection.
- * A user's messages stay with its entry while possible, so its count still commits with them;
- * a unit of one user is split into single rows.
+ * Halves a unit the database refused, to find the bad row by bisection: the first half of its
+ * rows (tables in statement order) and the rest. Each half is its own statement, so a row that
+ * reads another table's written rows still sees those written in the same half only; the tables'
+ * statements are written so that splitting loses nothing (see BatchTable.reads).
  */
-export function splitUnit(unit: FlushUnit): FlushUnit[] {
-  const groups: FlushUnit[] = [];
-  const byUser = new Map<number, FlushUnit>();
-  const groupOf = (id: number): FlushUnit => {
-    let group = byUser.get(id);
-    if (!group) {
-      group = { messages: [], users: [] };
-      byUser.set(id, group);
-      groups.push(group);
-    }
-    return group;
-  };
-  for (const m of unit.messages) {
-    if (m.row.userId === null) groups.push({ messages: [m], users: [] });
-    else groupOf(m.row.userId).messages.push(m);
+export function splitUnit(unit: FlushUnit): [FlushUnit, FlushUnit] {
+  const half = Math.ceil(unitSize(unit) / 2);
+  const first: FlushUnit = [];
+  const second: FlushUnit = [];
+  let seen = 0;
+  for (const rows of unit) {
+    const cut = Math.max(0, Math.min(rows.length, half - seen));
+    first.push(rows.slice(0, cut));
+    second.push(rows.slice(cut));
+    seen += rows.length;
   }
-  for (const u of unit.users) groupOf(u.id).users.push(u);
-
-  if (groups.length === 1) {
-    return [
-      ...unit.messages.map((m) => ({ messages: [m], users: [] })),
-      ...unit.users.map((u) => ({ messages: [], users: [u] })),
-    ];
-  }
-  const half = Math.ceil(groups.length / 2);
-  return [concat(groups.slice(0, half)), concat(groups.slice(half))];
+  return [first, second];
 }
 
-function concat(groups: FlushUnit[]): FlushUnit {
-  return {
-    messages: groups.flatMap((g) => g.messages),
-    users: groups.flatMap((g) => g.users),
-  };
+/** The one row of a unit of one row, with its table's index. */
+export function onlyRow(unit: FlushUnit): { table: number; pending: Pending } {
+  const table = unit.findIndex((rows) => rows.length > 0);
+  return { table, pending: unit[table][0] };
+}
+
+/** A table could not turn its rows into parameters (a row it cannot encode): their content, too. */
+export class UnwritableRows extends Error {
+  constructor(cause: unknown) {
+    super(`rows a table cannot write: ${String(cause)}`, { cause });
+  }
 }
 
 /** True for errors caused by a row's content (bad value, constraint, too large), not by the database. */
 export function isContentError(error: unknown): boolean {
+  if (error instanceof UnwritableRows) return true;
   const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
   const driverError = e?.driverError;
   const code = e?.code ?? driverError?.code;

@@ -2,15 +2,16 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** What the gauges read at scrape time. */
 export interface BatchGaugeSource {
-  pendingMessages(): number;
-  pendingUsers(): number;
+  /** Rows not yet committed, per table name. */
+  pendingRows(): Iterable<[table: string, rows: number]>;
   oldestPendingAgeSeconds(): number;
 }
 
 /** Plain totals, for BatchService.snapshot(). */
 export interface BatchTotals {
   flushes: number;
-  rowsWritten: { messages: number; users: number };
+  /** Rows committed per table (as its statement returned them). */
+  rowsWritten: Record<string, number>;
   failures: number;
   retries: number;
   deadLetters: number;
@@ -22,7 +23,7 @@ export interface BatchTotals {
 export class BatchMetrics {
   readonly totals: BatchTotals = {
     flushes: 0,
-    rowsWritten: { messages: 0, users: 0 },
+    rowsWritten: {},
     failures: 0,
     retries: 0,
     deadLetters: 0,
@@ -36,6 +37,7 @@ export class BatchMetrics {
   readonly deadLetters: Counter;
   readonly lastFlush: Gauge;
   readonly flushDuration: Histogram;
+  private tables: string[] = [];
 
   constructor(registry: Registry, source: BatchGaugeSource) {
     const registers = [registry];
@@ -45,8 +47,7 @@ export class BatchMetrics {
       labelNames: ['buffer'],
       registers,
       collect() {
-        this.set({ buffer: 'messages' }, source.pendingMessages());
-        this.set({ buffer: 'users' }, source.pendingUsers());
+        for (const [buffer, rows] of source.pendingRows()) this.set({ buffer }, rows);
       },
     });
     new Gauge({
@@ -64,7 +65,7 @@ export class BatchMetrics {
     });
     this.rowsWritten = new Counter({
       name: 'telegram_bot_batch_rows_written_total',
-      help: 'Rows committed, per buffer (messages: inserted, replays excluded; users: upserted)',
+      help: 'Rows committed, per buffer (as its statement returned them: replays excluded)',
       labelNames: ['buffer'],
       registers,
     });
@@ -94,8 +95,15 @@ export class BatchMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    this.rowsWritten.inc({ buffer: 'messages' }, 0);
-    this.rowsWritten.inc({ buffer: 'users' }, 0);
+  }
+
+  /** The tables in statement order; their counters start at 0, so they are scraped before a flush. */
+  setTables(tables: readonly string[]): void {
+    this.tables = [...tables];
+    for (const table of tables) {
+      this.totals.rowsWritten[table] = 0;
+      this.rowsWritten.inc({ buffer: table }, 0);
+    }
   }
 
   recordFlush(durationMs: number): void {
@@ -107,11 +115,13 @@ export class BatchMetrics {
     this.flushDuration.observe(durationMs / 1000);
   }
 
-  recordWritten(messages: number, users: number): void {
-    this.totals.rowsWritten.messages += messages;
-    this.totals.rowsWritten.users += users;
-    this.rowsWritten.inc({ buffer: 'messages' }, messages);
-    this.rowsWritten.inc({ buffer: 'users' }, users);
+  /** Rows one statement wrote, per table in statement order (see setTables). */
+  recordWritten(rows: readonly number[]): void {
+    rows.forEach((n, i) => {
+      const table = this.tables[i];
+      this.totals.rowsWritten[table] += n;
+      this.rowsWritten.inc({ buffer: table }, n);
+    });
   }
 
   recordFailure(): void {

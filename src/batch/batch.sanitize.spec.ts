@@ -1,26 +1,10 @@
-import { message } from '../../test/support/fake-batch-writer';
-import { sanitizeActivity, sanitizeMessage, toDeadLetterPayload } from './batch.sanitize';
+import { cleanText, toDeadLetterPayload } from './batch.sanitize';
 
 describe('sanitize', () => {
-  it('drops NUL bytes from text and keeps a 4096-character message whole', () => {
-    expect(sanitizeMessage({ ...message(1), text: 'a\u0000b' }).text).toBe('ab');
-    const long = 'x'.repeat(4096);
-    expect(sanitizeMessage({ ...message(1), text: long }).text).toBe(long);
-  });
-
-  it('cuts absurd names to 256 characters and normalises the increment', () => {
-    const out = sanitizeActivity({
-      id: 1,
-      username: 'n'.repeat(10_000),
-      firstName: '\u0000A',
-      lastName: null,
-      languageCode: 'en',
-      seenAt: new Date(0),
-      messages: -3,
-    });
-    expect(out.username).toHaveLength(256);
-    expect(out.firstName).toBe('A');
-    expect(out.messages).toBe(0);
+  it('drops NUL bytes and bounds the length', () => {
+    expect(cleanText('a\u0000b', 10)).toBe('ab');
+    expect(cleanText('abcdef', 3)).toBe('abc');
+    expect(cleanText(null, 3)).toBeNull();
   });
 
   it('makes dead-letter payloads valid jsonb', () => {

@@ -1,357 +1,215 @@
 import { Logger } from '@nestjs/common';
-import { Registry } from 'prom-client';
-import { dbError, FakeBatchWriter, message } from '../../test/support/fake-batch-writer';
-import type { BatchJournal } from './batch.journal';
-import { BatchService } from './batch.service';
-import type { UserActivity } from './batch.types';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import type { Registry } from 'prom-client';
+import { bootBatchApp, type BatchApp } from '../../test/support/batch-app';
+import { dbError, eventually, faults, FaultyWriter } from '../../test/support/batch-faults';
+import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
+import { METRICS_REGISTRY } from '../metrics/metrics.registry';
+import { BatchJournal } from './batch.journal';
+import type { BatchQueue, BatchTable } from './batch.table';
+import type { BatchSnapshot } from './batch.types';
 
-const activity = (id: number, messages = 1, extra: Partial<UserActivity> = {}): UserActivity => ({
-  id,
-  username: `u${id}`,
-  firstName: 'First',
-  lastName: null,
-  languageCode: 'en',
-  seenAt: new Date(1_700_000_000_000),
-  messages,
-  ...extra,
-});
-
-function setup(
-  config: Partial<{ size: number; flushIntervalMs: number; maxPending: number }> = {},
-) {
-  const writer = new FakeBatchWriter();
-  const registry = new Registry();
-  const service = new BatchService(
-    {
-      size: 3,
-      flushIntervalMs: 1000,
-      maxPending: 100,
-      journalDir: null,
-      journalFsync: 'always',
-      ...config,
-    },
-    writer,
-    registry,
-  );
-  void service.onModuleInit();
-  return { service, writer, registry };
+/** The engine's rows in these specs: a table no module has (the engine knows no table). */
+interface Note {
+  id: number;
+  body: string;
 }
+const NOTES_DDL = 'CREATE TABLE spec_notes (id bigint PRIMARY KEY, body text NOT NULL)';
+const notesTable: BatchTable<Note> = {
+  name: 'spec_notes',
+  sanitize: (row) => row,
+  sql: (
+    p,
+  ) => `INSERT INTO spec_notes (id, body) SELECT * FROM unnest(${p(1)}::bigint[], ${p(2)}::text[])
+  ON CONFLICT (id) DO NOTHING RETURNING 1`,
+  params: (rows) => [rows.map((r) => r.id), rows.map((r) => r.body)],
+  encode: (row) => [row.id, row.body],
+  decode: ([id, body]) => ({ id: id as number, body: body as string }),
+  describe: (row) => `note ${row.id}`,
+};
+const note = (id: number): Note => ({ id, body: `note ${id}` });
+const notes = (app: BatchApp): BatchQueue<Note> => app.queue(notesTable);
 
-/** Resolves when `promise` settles; reports whether it did within the fake-time budget. */
-async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let done = false;
-  promise.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  await jest.advanceTimersByTimeAsync(ms);
-  return done;
-}
-
+// Real PostgreSQL (TEST_DATABASE_URL) or PGlite: what is stored is what the database did. One
+// app for the file (PGlite takes seconds to boot); each test starts from empty tables.
 describe('BatchService', () => {
-  let ctx: ReturnType<typeof setup>;
+  let db: TestDatabase;
+  let a: BatchApp;
+  const storedIds = async (): Promise<number[]> =>
+    (await a.query<{ id: string }>('SELECT id FROM spec_notes ORDER BY id')).map((r) =>
+      Number(r.id),
+    );
+  const delta = (before: BatchSnapshot) => {
+    const now = a.batch.snapshot();
+    return {
+      flushes: now.flushes - before.flushes,
+      failures: now.failures - before.failures,
+      retries: now.retries - before.retries,
+    };
+  };
 
-  beforeAll(() => Logger.overrideLogger(false));
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(async () => {
-    ctx.writer.gate = null;
-    ctx.writer.failNext.length = 0;
-    await ctx.service.beforeApplicationShutdown();
-    jest.useRealTimers();
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    db = await createTestDatabase();
+    a = await bootBatchApp(
+      {
+        ...db.env,
+        BATCH_SIZE: '3',
+        BATCH_FLUSH_INTERVAL_MS: '100',
+        BATCH_MAX_PENDING: '6',
+        BATCH_JOURNAL: 'false',
+      },
+      { tables: [notesTable], writer: FaultyWriter },
+    );
+    a.moduleRef.useLogger(false);
+    await a.query(NOTES_DDL);
+  });
+  beforeEach(async () => {
+    await a.batch.flushed();
+    await a.query('TRUNCATE spec_notes, dead_letters');
+  });
+  afterEach(() => {
+    faults(a).down = null;
+    faults(a).failNext.length = 0;
+  });
+  afterAll(async () => {
+    await a?.moduleRef.close();
+    await db?.drop();
   });
 
-  it('writes a full chunk soon after the size is reached, not inside add', async () => {
-    ctx = setup();
-    [1, 2, 3].forEach((id) => ctx.service.addMessage(message(id)));
-    expect(ctx.writer.writes).toHaveLength(0);
-    await jest.advanceTimersByTimeAsync(1);
-    expect(ctx.writer.writes.map((w) => w.messages.map((m) => m.updateId))).toEqual([[1, 2, 3]]);
-  });
-
-  it('writes a partial chunk on the interval', async () => {
-    ctx = setup();
-    ctx.service.addMessage(message(1));
-    ctx.service.addMessage(message(2));
-    await jest.advanceTimersByTimeAsync(999);
-    expect(ctx.writer.writes).toHaveLength(0);
-    await jest.advanceTimersByTimeAsync(1);
-    expect(ctx.writer.storedIds()).toEqual([1, 2]);
-  });
-
-  it('keeps flushing back to back while full chunks wait, never two flushes at once', async () => {
-    ctx = setup();
-    let open!: () => void;
-    ctx.writer.gate = new Promise((resolve) => (open = resolve));
-    for (let id = 1; id <= 10; id++) ctx.service.addMessage(message(id));
-    await jest.advanceTimersByTimeAsync(1);
-    for (let id = 11; id <= 12; id++) ctx.service.addMessage(message(id));
-    await jest.advanceTimersByTimeAsync(5000); // interval ticks while the first write hangs
-    expect(ctx.writer.active).toBe(1);
-    open();
-    ctx.writer.gate = null;
-    await jest.advanceTimersByTimeAsync(1);
-    expect(ctx.writer.maxActive).toBe(1);
-    expect(ctx.writer.writes.map((w) => w.messages.length)).toEqual([3, 3, 3, 3]);
-    expect(ctx.writer.storedIds()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  it('writes a full chunk soon after the size is reached, not inside add, and a partial one on the schedule', async () => {
+    const before = a.batch.snapshot();
+    [1, 2, 3].forEach((id) => notes(a).add(note(id)));
+    expect(delta(before).flushes).toBe(0);
+    await eventually(async () => expect(await storedIds()).toEqual([1, 2, 3]));
+    notes(a).add(note(4)); // one row of three: only the schedule writes it
+    await eventually(async () => expect(await storedIds()).toEqual([1, 2, 3, 4]));
+    expect(delta(before).flushes).toBe(2);
   });
 
   it('retries a failed flush with backoff and keeps the rows in order', async () => {
-    ctx = setup();
-    ctx.writer.failNext.push(dbError('ECONNREFUSED'), dbError('57P01'), dbError('08006'));
-    [1, 2, 3].forEach((id) => ctx.service.addMessage(message(id)));
-    await jest.advanceTimersByTimeAsync(1);
-    [4, 5].forEach((id) => ctx.service.addMessage(message(id)));
-    await jest.advanceTimersByTimeAsync(10_000);
-    expect(ctx.writer.storedIds()).toEqual([1, 2, 3, 4, 5]);
-    expect(ctx.service.snapshot()).toMatchObject({
-      failures: 3,
-      retries: 3,
-      pending: { total: 0 },
+    const before = a.batch.snapshot();
+    const attempts = faults(a).attempts;
+    faults(a).failNext.push(dbError('ECONNREFUSED'), dbError('57P01'), dbError('08006'));
+    [1, 2, 3].forEach((id) => notes(a).add(note(id)));
+    await eventually(() => faults(a).attempts > attempts);
+    [4, 5].forEach((id) => notes(a).add(note(id)));
+    await a.batch.flushed();
+    expect(await storedIds()).toEqual([1, 2, 3, 4, 5]);
+    expect(delta(before)).toMatchObject({ failures: 3, retries: 3 });
+    expect(a.batch.snapshot().pending.total).toBe(0);
+  });
+
+  it('flushed() writes what it waits for at once, one flush at a time, later rows together', async () => {
+    const before = a.batch.snapshot();
+    const open = faults(a).hold();
+    notes(a).add(note(1));
+    const first = a.batch.flushed();
+    await eventually(() => faults(a).active === 1);
+    const waits = [2, 3].map((id) => {
+      notes(a).add(note(id));
+      return a.batch.flushed();
     });
-  });
-
-  it('keeps retrying transient errors for as long as the database is down', async () => {
-    ctx = setup();
-    for (let i = 0; i < 100; i++) ctx.writer.failNext.push(dbError('ECONNREFUSED'));
-    ctx.service.addMessage(message(1));
-    await jest.advanceTimersByTimeAsync(120_000);
-    expect(ctx.writer.storedIds()).toEqual([]);
-    expect(ctx.service.snapshot().pending.messages).toBe(1);
-    ctx.writer.failNext.length = 0;
-    await jest.advanceTimersByTimeAsync(6_000);
-    expect(ctx.writer.storedIds()).toEqual([1]);
-  });
-
-  it('dead-letters only the row the database refuses and writes the rest', async () => {
-    ctx = setup({ size: 4 });
-    ctx.writer.rejects = (m) => m.updateId === 3;
-    [1, 2, 3, 4].forEach((id) => ctx.service.addMessage(message(id)));
-    ctx.service.addUserActivity(activity(1003));
-    await jest.advanceTimersByTimeAsync(1);
-    expect(ctx.writer.storedIds().sort()).toEqual([1, 2, 4]);
-    expect(ctx.writer.deadLetters).toEqual([
-      {
-        kind: 'message',
-        payload: expect.objectContaining({ updateId: 3 }),
-        reason: expect.stringContaining('22P02'),
-      },
-    ]);
-    // The refused message is not counted; the user row itself is still written.
-    expect(ctx.writer.users.get(1003)).toMatchObject({ username: 'u1003', messageCount: 0 });
-    expect(ctx.service.snapshot()).toMatchObject({ deadLetters: 1, pending: { total: 0 } });
-  });
-
-  it('merges activity per user: 20 sightings become one row with +20 and the latest names', async () => {
-    ctx = setup({ size: 50 });
-    for (let i = 0; i < 20; i++) {
-      ctx.service.addUserActivity(
-        activity(7, 1, { seenAt: new Date(1_700_000_000_000 + i), username: `name${i}` }),
-      );
-    }
-    ctx.service.addUserActivity(
-      activity(7, 0, { seenAt: new Date(1_600_000_000_000), username: 'old' }),
-    );
-    await jest.advanceTimersByTimeAsync(1000);
-    expect(ctx.writer.writes).toHaveLength(1);
-    expect(ctx.writer.writes[0].users).toEqual([
-      expect.objectContaining({
-        id: 7,
-        extra: 20,
-        username: 'name19',
-        firstSeenAt: new Date(1_600_000_000_000),
-      }),
-    ]);
-  });
-
-  it.each([1, 0])(
-    'counts a message once, and a replayed update never, with activity messages = %i',
-    async (n) => {
-      ctx = setup();
-      ctx.service.addMessage(message(1, 42));
-      ctx.service.addUserActivity(activity(42, n));
-      await jest.advanceTimersByTimeAsync(1000);
-      ctx.service.addUserActivity(activity(42, n)); // replay after a crash: activity first this time
-      ctx.service.addMessage(message(1, 42));
-      await jest.advanceTimersByTimeAsync(1000);
-      expect(ctx.writer.writes).toHaveLength(2);
-      expect(ctx.writer.users.get(42)?.messageCount).toBe(1);
-    },
-  );
-
-  it('counts a message once when its activity arrives while the message is being written', async () => {
-    ctx = setup();
-    let open!: () => void;
-    ctx.writer.gate = new Promise((resolve) => (open = resolve));
-    ctx.service.addMessage(message(1, 42));
-    await jest.advanceTimersByTimeAsync(1000);
-    ctx.service.addUserActivity(activity(42, 1));
     open();
-    ctx.writer.gate = null;
-    await jest.advanceTimersByTimeAsync(1000);
-    expect(ctx.writer.users.get(42)?.messageCount).toBe(1);
+    await Promise.all([first, ...waits]);
+    expect(await storedIds()).toEqual([1, 2, 3]);
+    expect(faults(a).maxActive).toBe(1);
+    expect(delta(before).flushes).toBe(2);
   });
 
-  it('durable() waits for rows added before it, not for rows added after', async () => {
-    ctx = setup({ size: 2 });
-    await expect(ctx.service.durable()).resolves.toBeUndefined();
-    ctx.writer.failNext.push(dbError('ECONNRESET'));
-    ctx.service.addMessage(message(1));
-    const durable = ctx.service.durable();
-    ctx.service.addMessage(message(2)); // completes a chunk: written with the first
-    ctx.service.addMessage(message(3));
-    expect(await settledWithin(durable, 1)).toBe(false); // the first attempt failed
-    expect(await settledWithin(durable, 500)).toBe(true);
-    await expect(durable).resolves.toBeUndefined();
-    expect(ctx.writer.storedIds()).toEqual([1, 2]); // 3 waits for the interval; durable did not
-  });
-
-  it('flushed() writes the rows it waits for at once, not at the interval, with the rest of the tick', async () => {
-    ctx = setup({ size: 50, flushIntervalMs: 60_000 });
-    ctx.service.addMessage(message(1));
-    const first = ctx.service.flushed();
-    ctx.service.addMessage(message(2));
-    const second = ctx.service.flushed();
-    expect(await settledWithin(Promise.all([first, second]), 1)).toBe(true);
-    expect(ctx.writer.writes.map((w) => w.messages.map((m) => m.updateId))).toEqual([[1, 2]]);
-  });
-
-  it('flushed() during a flush: rows waited for meanwhile go together in the next one', async () => {
-    ctx = setup({ size: 50, flushIntervalMs: 60_000 });
-    let open!: () => void;
-    ctx.writer.gate = new Promise((resolve) => (open = resolve));
-    ctx.service.addMessage(message(1));
-    const first = ctx.service.flushed();
-    await jest.advanceTimersByTimeAsync(1);
-    expect(ctx.writer.active).toBe(1);
-    const waits = [2, 3, 4].map((id) => {
-      ctx.service.addMessage(message(id));
-      return ctx.service.flushed();
-    });
-    ctx.writer.gate = null;
+  it('signals backpressure at the bound, keeps every row, and releases once written', async () => {
+    const open = faults(a).hold();
+    for (let id = 1; id <= 8; id++) notes(a).add(note(id));
+    expect(a.batch.full).toBe(true);
+    let released = false;
+    const notFull = a.batch.whenNotFull().then(() => (released = true));
+    await eventually(() => faults(a).active === 1);
+    expect(released).toBe(false);
+    expect(a.batch.snapshot().pending.spec_notes).toBe(8); // nothing dropped
     open();
-    expect(await settledWithin(Promise.all([first, ...waits]), 1)).toBe(true);
-    expect(ctx.writer.writes.map((w) => w.messages.map((m) => m.updateId))).toEqual([
-      [1],
-      [2, 3, 4],
-    ]);
+    await notFull;
+    expect(a.batch.full).toBe(false);
+    await a.batch.flushed();
+    expect(await storedIds()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
-  it('signals backpressure at the bound, keeps accepting rows, and releases when written', async () => {
-    ctx = setup({ maxPending: 5 });
-    let open!: () => void;
-    ctx.writer.gate = new Promise((resolve) => (open = resolve));
-    for (let id = 1; id <= 7; id++) ctx.service.addMessage(message(id));
-    expect(ctx.service.full).toBe(true);
-    const notFull = ctx.service.whenNotFull();
-    expect(await settledWithin(notFull, 100)).toBe(false);
-    expect(ctx.service.snapshot().pending.messages).toBe(7); // nothing dropped
-    open();
-    ctx.writer.gate = null;
-    expect(await settledWithin(notFull, 1)).toBe(true);
-    expect(ctx.service.full).toBe(false);
-    await jest.advanceTimersByTimeAsync(1000);
-    expect(ctx.writer.storedIds()).toEqual([1, 2, 3, 4, 5, 6, 7]);
-  });
-
-  it('drain() writes every pending row without waiting for the interval', async () => {
-    ctx = setup({ flushIntervalMs: 60_000, size: 50 });
-    for (let id = 1; id <= 120; id++) ctx.service.addMessage(message(id));
-    ctx.writer.failNext.push(dbError('ECONNREFUSED'));
-    const drained = ctx.service.drain(5000);
-    await jest.advanceTimersByTimeAsync(1000);
-    await expect(drained).resolves.toEqual({ unwritten: 0 });
-    expect(ctx.writer.storedIds()).toHaveLength(120);
-  });
-
-  it('drain() gives up at the deadline, reports unwritten rows and fails durable()', async () => {
-    ctx = setup();
-    for (let i = 0; i < 1000; i++) ctx.writer.failNext.push(dbError('ECONNREFUSED'));
-    ctx.service.addMessage(message(1));
-    ctx.service.addUserActivity(activity(1));
-    const durable = ctx.service.durable();
-    durable.catch(() => undefined);
-    const drained = ctx.service.drain(3000);
-    await jest.advanceTimersByTimeAsync(3100);
-    await expect(drained).resolves.toEqual({ unwritten: 2 });
-    await expect(durable).rejects.toThrow('not written');
-  });
-
-  it('stops retrying once the application has shut down, so no timer keeps the process alive', async () => {
-    ctx = setup();
-    for (let i = 0; i < 1000; i++) ctx.writer.failNext.push(dbError('ECONNREFUSED'));
-    ctx.service.addMessage(message(1));
-    const shutdown = ctx.service.beforeApplicationShutdown();
-    await jest.advanceTimersByTimeAsync(10_100);
-    await shutdown;
-    const attempts = ctx.writer.writes.length;
-    await jest.advanceTimersByTimeAsync(60_000);
-    expect(ctx.writer.writes).toHaveLength(attempts);
-    expect(jest.getTimerCount()).toBe(0);
-    // A later drain (the bot's coordinator) may still try again.
-    ctx.writer.failNext.length = 0;
-    await expect(ctx.service.drain(1000)).resolves.toEqual({ unwritten: 0 });
-  });
-
-  it('registers its metrics and reports them in snapshot()', async () => {
-    ctx = setup();
-    [1, 2, 3].forEach((id) => ctx.service.addMessage(message(id)));
-    await jest.advanceTimersByTimeAsync(1);
-    const text = await ctx.registry.metrics();
-    for (const name of [
-      'telegram_bot_batch_pending_rows{buffer="messages"} 0',
+  it('registers its metrics per table and reports them in snapshot()', async () => {
+    notes(a).add(note(1));
+    await a.batch.flushed();
+    const text = await a.moduleRef.get<Registry>(METRICS_REGISTRY).metrics();
+    for (const line of [
+      'telegram_bot_batch_pending_rows{buffer="spec_notes"} 0',
       'telegram_bot_batch_oldest_pending_age_seconds 0',
-      'telegram_bot_batch_flushes_total 1',
-      'telegram_bot_batch_rows_written_total{buffer="messages"} 3',
-      'telegram_bot_batch_flush_failures_total 0',
-      'telegram_bot_batch_retries_total 0',
+      'telegram_bot_batch_flushes_total ',
+      'telegram_bot_batch_rows_written_total{buffer="spec_notes"} ',
+      'telegram_bot_batch_flush_failures_total ',
+      'telegram_bot_batch_retries_total ',
       'telegram_bot_batch_dead_letters_total 0',
-      'telegram_bot_batch_last_flush_timestamp_seconds',
-      'telegram_bot_batch_flush_duration_seconds_count 1',
+      'telegram_bot_batch_last_flush_timestamp_seconds ',
+      'telegram_bot_batch_flush_duration_seconds_count ',
     ]) {
-      expect(text).toContain(name);
+      expect(text).toContain(line);
     }
-    expect(ctx.service.snapshot()).toMatchObject({
+    expect(a.batch.snapshot()).toEqual({
       size: 3,
-      intervalMs: 1000,
-      maxPending: 100,
-      flushes: 1,
-      rowsWritten: { messages: 3, users: 3 },
+      intervalMs: 100,
+      maxPending: 6,
+      pending: { spec_notes: 0, total: 0 },
+      oldestPendingAgeMs: 0,
+      flushes: expect.any(Number),
+      rowsWritten: { spec_notes: expect.any(Number) },
+      failures: expect.any(Number),
+      retries: expect.any(Number),
+      deadLetters: 0,
       lastFlushAt: expect.any(String),
       lastFlushDurationMs: expect.any(Number),
     });
   });
 
-  it('falls back to the database when the journal cannot write, so updates still complete', async () => {
-    const writer = new FakeBatchWriter();
+  // Last: a drain stops the schedule for good (it is the shutdown path).
+  it('drain() stops the schedule, gives up at its deadline, reports unwritten rows and fails durable()', async () => {
+    const scheduler = a.moduleRef.get(SchedulerRegistry);
+    expect(scheduler.getIntervals()).toEqual(['batch-flush']);
+    faults(a).down = dbError('ECONNREFUSED');
+    notes(a).add(note(1));
+    notes(a).add(note(2));
+    const durable = a.batch.durable();
+    durable.catch(() => undefined);
+    await expect(a.batch.drain(500)).resolves.toEqual({ unwritten: 2 });
+    await expect(durable).rejects.toThrow('not written');
+    expect(scheduler.getIntervals()).toEqual([]);
+    faults(a).down = null;
+    await expect(a.batch.drain(5000)).resolves.toEqual({ unwritten: 0 });
+    expect(await storedIds()).toEqual([1, 2]);
+  });
+});
+
+describe('BatchService with a journal that cannot write', () => {
+  it('falls back to the database, so updates still complete', async () => {
     let diskFull = false;
-    const journal = {
-      open: () => Promise.resolve([]),
-      append: () => undefined,
-      sync: () =>
-        diskFull ? Promise.reject(new Error('ENOSPC: no space left on device')) : Promise.resolve(),
-      removeOrphans: () => Promise.resolve(),
-      release: () => Promise.resolve(),
-      close: () => Promise.resolve(),
-    } as unknown as BatchJournal;
-    const service = new BatchService(
-      {
-        size: 3,
-        flushIntervalMs: 1000,
-        maxPending: 100,
-        journalDir: 'unused',
-        journalFsync: 'always',
-      },
-      writer,
-      new Registry(),
-      journal,
+    class FullDisk extends BatchJournal {
+      override sync(): Promise<void> {
+        if (!diskFull) return super.sync();
+        return Promise.reject(new Error('ENOSPC: no space left on device'));
+      }
+    }
+    const db = await createTestDatabase();
+    const app = await bootBatchApp(
+      { ...db.env, BATCH_FLUSH_INTERVAL_MS: '60000' },
+      { tables: [notesTable], journal: (dir: string) => new FullDisk(dir) },
     );
-    ctx = { service, writer, registry: new Registry() };
-    await service.onModuleInit();
-    diskFull = true;
-    service.addMessage(message(1));
-    const durable = service.durable();
-    expect(await settledWithin(durable, 10)).toBe(true);
-    await expect(durable).resolves.toBeUndefined();
-    expect([...writer.messages.keys()]).toEqual([1]);
+    app.moduleRef.useLogger(false);
+    try {
+      await app.query(NOTES_DDL);
+      diskFull = true;
+      notes(app).add(note(1));
+      await app.batch.durable();
+      const rows = await app.query<{ n: number }>('SELECT count(*)::int AS n FROM spec_notes');
+      expect(rows).toEqual([{ n: 1 }]);
+    } finally {
+      diskFull = false;
+      await app.moduleRef.close();
+      await db.drop();
+    }
   });
 });

@@ -9,89 +9,97 @@ import {
 } from '@nestjs/common';
 import type { Registry } from 'prom-client';
 import { atMostEvery } from '../common/at-most-every';
-import { backoffDelay, sleep } from '../common/backoff';
 import { batchConfig, type BatchConfig } from '../config/app.config';
 import { describeDbError, isTransientDbError } from '../database/db-errors';
 import { InjectMetricsRegistry } from '../metrics/metrics.registry';
-import { BatchBuffer } from './batch.buffer';
-import { BatchJournal } from './batch.journal';
+import { BatchBuffers, type TableBuffer } from './batch.buffer';
 import { BatchFlusher } from './batch.flusher';
+import { BatchJournal } from './batch.journal';
+import type { JournalRecord } from './batch.journal-codec';
+import { FlushLoop } from './batch.loop';
 import { BatchMetrics } from './batch.metrics';
-import { sanitizeActivity, sanitizeMessage } from './batch.sanitize';
+import { flushStatement, statementOrder } from './batch.sql';
+import type { AnyBatchTable, BatchQueue, BatchTable } from './batch.table';
+import { BatchFlushTask } from './batch.task';
+import type { BatchSnapshot } from './batch.types';
 import { DurableWaiters } from './batch.waiters';
-import type { BatchSnapshot, MessageRow, UserActivity } from './batch.types';
 import { BatchWriter } from './batch.writer';
 
-const RETRY_BASE_MS = 100;
-const RETRY_MAX_MS = 5_000;
 // The bot's shutdown coordinator drains first with its own budget; this is only the safety net.
 const SHUTDOWN_SAFETY_NET_MS = 10_000;
 /** A failing journal fails every sync: log it at most once per this interval. */
 const JOURNAL_WARN_EVERY_MS = 30_000;
 
+/** The running engine, built once every table is registered. */
+interface Engine {
+  buffers: BatchBuffers;
+  byName: Map<string, TableBuffer<unknown>>;
+  flusher: BatchFlusher;
+}
+
 /**
- * Write-behind buffers for messages and users: multi-row upserts on size or schedule, one
- * transaction per flush, retried with backoff while the database is down, bad rows dead-lettered.
+ * The write-behind engine: rows of the registered tables (BatchModule.forFeature) wait in
+ * per-table buffers and are written BATCH_SIZE per table per flush, when a table has that many
+ * or on the schedule (BATCH_FLUSH_INTERVAL_MS), in one statement per flush. A failed flush keeps
+ * its rows and retries; a row the database refuses for its content goes to dead_letters; at
+ * BATCH_MAX_PENDING rows intake is asked to wait. With the journal, a row is durable once
+ * journaled.
  */
 @Injectable()
 export class BatchService
   implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
 {
   private readonly logger = new Logger(BatchService.name);
-  private readonly buffer = new BatchBuffer();
+  private readonly tables: AnyBatchTable[] = [];
   private readonly metrics: BatchMetrics;
-  private loop: Promise<void> | null = null;
-  private kickQueued = false;
-  /** Flush every row with a sequence number up to this (set by the interval and by drain). */
-  private flushTarget = 0;
-  private attempt = 0;
-  private wake = new AbortController();
-  private drains = 0;
-  private giveUpAt: number | null = null;
-  private closed = false;
-  private readonly flusher: BatchFlusher;
+  private readonly loop: FlushLoop;
   private readonly durableWaiters = new DurableWaiters();
-  private notFullWaiters: (() => void)[] = [];
-  private flushTimer: NodeJS.Timeout | undefined;
   private readonly journalWarnGate = atMostEvery(JOURNAL_WARN_EVERY_MS);
+  private notFullWaiters: (() => void)[] = [];
+  private built: Engine | null = null;
 
   constructor(
     @Inject(batchConfig.KEY) private readonly config: BatchConfig,
     private readonly writer: BatchWriter,
+    private readonly task: BatchFlushTask,
     @InjectMetricsRegistry() registry: Registry,
-    // Absent in unit specs and with BATCH_JOURNAL=false: durability then means "in PostgreSQL".
+    // Absent with BATCH_JOURNAL=false: durability then means "in PostgreSQL".
     @Optional() @Inject(BatchJournal) private readonly journal: BatchJournal | null = null,
   ) {
     this.metrics = new BatchMetrics(registry, {
-      pendingMessages: () => this.buffer.pendingMessages,
-      pendingUsers: () => this.buffer.pendingUsers,
+      pendingRows: () => this.pendingByTable(),
       oldestPendingAgeSeconds: () => this.oldestPendingAgeMs() / 1000,
     });
-    this.flusher = new BatchFlusher(this.buffer, writer, this.metrics, this.logger);
+    this.loop = new FlushLoop({
+      lastSeq: () => this.buffers.lastSeq,
+      isDue: (target) => this.isDue(target),
+      flush: () => this.engine().flusher.flush(this.config.size),
+      afterAttempt: (written) => this.afterAttempt(written),
+      onRetry: (error, retry, delayMs) => this.onRetry(error, retry, delayMs),
+      onCrash: (error) => this.logger.error(`Flush loop stopped: ${describeDbError(error)}`),
+    });
+  }
+
+  /**
+   * Adds a table to the engine and returns where its rows go. Tables register while the
+   * application is created (BatchModule.forFeature), before the journal is replayed.
+   */
+  register<Row>(table: BatchTable<Row>): BatchQueue<Row> {
+    if (this.built) throw new Error(`batch table "${table.name}" registered after start`);
+    this.tables.push(table);
+    let buffer: TableBuffer<Row> | undefined;
+    return {
+      add: (row) => {
+        buffer ??= this.engine().byName.get(table.name) as TableBuffer<Row>;
+        this.add(buffer, row);
+      },
+    };
   }
 
   async onModuleInit(): Promise<void> {
-    // A plain interval, cleared in beforeApplicationShutdown: @nestjs/schedule (and the cron and
-    // luxon it loads, ~1 MB of RSS) was only ever used for this one timer.
-    this.flushTimer = setInterval(() => this.tick(), this.config.flushIntervalMs);
-    this.flushTimer.unref();
+    this.engine();
+    this.task.start(this.config.flushIntervalMs, () => this.loop.tick());
     await this.recoverJournal();
-  }
-
-  /** Buffers one message; never throws on database trouble. */
-  addMessage(row: MessageRow): void {
-    const clean = sanitizeMessage(row);
-    const seq = this.buffer.addMessage(clean, Date.now());
-    this.journal?.append({ kind: 'message', row: clean }, seq);
-    this.afterAdd();
-  }
-
-  /** Buffers one user sighting, merged with the user's other pending activity. */
-  addUserActivity(activity: UserActivity): void {
-    const clean = sanitizeActivity(activity);
-    const seq = this.buffer.addActivity(clean, Date.now());
-    this.journal?.append({ kind: 'activity', row: clean }, seq);
-    this.afterAdd();
   }
 
   /**
@@ -114,28 +122,21 @@ export class BatchService
   }
 
   /**
-   * Resolves once every row added before this call is committed (or dead-lettered): read-your-writes.
-   * Someone waits for these rows, so they are flushed as soon as the flush loop is free rather
-   * than at the next interval: rows added while a flush runs go together in the next one (group
-   * commit). Without the journal every update waits here before its offset may be confirmed, and
-   * holding a partial chunk for BATCH_FLUSH_INTERVAL_MS stalled intake: at 500 updates/s the
-   * median reply took 3.7 s.
+   * Resolves once every row added before this call is committed (or dead-lettered):
+   * read-your-writes. Someone waits for these rows, so they are written as soon as the flush loop
+   * is free rather than at the next interval; rows added meanwhile join them (group commit).
    */
   flushed(): Promise<void> {
-    // Every pending row was added before this call, so "nothing pending" is the whole test (O(1):
-    // without the journal, intake calls this once per update).
-    if (this.buffer.pending === 0) return Promise.resolve();
-    const target = this.buffer.lastSeq;
-    if (target > this.flushTarget) {
-      this.flushTarget = target;
-      this.kickSoon();
-    }
+    // Every pending row was added before this call, so "nothing pending" is the whole test.
+    if (this.buffers.pending === 0) return Promise.resolve();
+    const target = this.buffers.lastSeq;
+    this.loop.want(target);
     return this.durableWaiters.wait(target);
   }
 
   /** True while pending rows are at or above BATCH_MAX_PENDING: intake should pause. */
   get full(): boolean {
-    return this.buffer.pending >= this.config.maxPending;
+    return this.buffers.pending >= this.config.maxPending;
   }
 
   /** Resolves when the buffers are below BATCH_MAX_PENDING again. */
@@ -146,29 +147,15 @@ export class BatchService
 
   /**
    * Flushes everything, retrying until the deadline (a budget in ms from now; an absolute
-   * Date.now() timestamp is accepted too). Returns, and logs, how many rows stay unwritten.
+   * Date.now() timestamp is accepted too), with the schedule stopped: it is the shutdown path.
+   * Returns, and logs, how many rows stay unwritten.
    */
   async drain(deadlineMs: number): Promise<{ unwritten: number }> {
     const now = Date.now();
     const until = deadlineMs > 1e12 ? deadlineMs : now + Math.max(0, deadlineMs);
-    this.drains++;
-    this.giveUpAt = Math.max(this.giveUpAt ?? 0, until);
-    this.flushTarget = Infinity;
-    this.wake.abort(); // cut a running backoff pause short
-    try {
-      while (Date.now() < until) {
-        this.kick();
-        if (!this.loop) break;
-        await raceTimeout(this.loop, until - Date.now());
-        if (this.buffer.pending === 0) break;
-      }
-    } finally {
-      if (--this.drains === 0) {
-        this.giveUpAt = null;
-        this.flushTarget = this.buffer.lastSeq;
-      }
-    }
-    const unwritten = this.buffer.pending;
+    this.task.stop();
+    await this.loop.drain(until);
+    const unwritten = this.buffers.pending;
     if (unwritten > 0) {
       this.logger.error(
         `Drain deadline passed: ${unwritten} rows could not be written to the database`,
@@ -184,16 +171,16 @@ export class BatchService
 
   /** Safety net after the bot's own drain; TypeORM closes the DataSource right after this phase. */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.buffer.pending > 0 || this.loop) await this.drain(SHUTDOWN_SAFETY_NET_MS);
-    this.closed = true;
-    clearInterval(this.flushTimer);
+    this.task.stop();
+    if (this.buffers.pending > 0) await this.drain(SHUTDOWN_SAFETY_NET_MS);
+    this.loop.stop();
     // Intake is over; nobody should stay blocked on backpressure during shutdown.
     for (const resolve of this.notFullWaiters.splice(0)) resolve();
   }
 
   /** Closes the journal after every drain; its files stay only if rows are still unwritten. */
   async onApplicationShutdown(): Promise<void> {
-    await this.journal?.close(this.buffer.pending === 0);
+    await this.journal?.close(this.buffers.pending === 0);
   }
 
   /** Current numbers as a plain object, for /bot-optimization. */
@@ -203,11 +190,7 @@ export class BatchService
       size: this.config.size,
       intervalMs: this.config.flushIntervalMs,
       maxPending: this.config.maxPending,
-      pending: {
-        messages: this.buffer.pendingMessages,
-        users: this.buffer.pendingUsers,
-        total: this.buffer.pending,
-      },
+      pending: { ...Object.fromEntries(this.pendingByTable()), total: this.buffers.pending },
       oldestPendingAgeMs: this.oldestPendingAgeMs(),
       flushes: s.flushes,
       rowsWritten: { ...s.rowsWritten },
@@ -219,127 +202,99 @@ export class BatchService
     };
   }
 
-  private tick(): void {
-    this.flushTarget = Math.max(this.flushTarget, this.buffer.lastSeq);
-    this.kick();
+  private get buffers(): BatchBuffers {
+    return this.engine().buffers;
   }
 
-  private afterAdd(): void {
-    if (this.sizeReached()) this.kickSoon();
+  /** The engine, built on first use: the tables are all registered by then. */
+  private engine(): Engine {
+    if (this.built) return this.built;
+    const tables = statementOrder(this.tables);
+    const buffers = new BatchBuffers(tables);
+    const statement = flushStatement(tables);
+    this.metrics.setTables(tables.map((t) => t.name));
+    this.built = {
+      buffers,
+      byName: new Map(buffers.tables.map((b) => [b.table.name, b])),
+      flusher: new BatchFlusher(buffers, statement, this.writer, this.metrics, this.logger),
+    };
+    return this.built;
   }
 
-  private kickSoon(): void {
-    if (this.loop || this.kickQueued) return;
-    // Not synchronously: the caller is mid-handler, and more rows of the same tick should join.
-    this.kickQueued = true;
-    setImmediate(() => {
-      this.kickQueued = false;
-      this.kick();
-    });
+  private add<Row>(buffer: TableBuffer<Row>, row: Row): void {
+    const clean = buffer.table.sanitize(row);
+    const seq = this.buffers.add(buffer, clean, Date.now());
+    this.journal?.append({ table: buffer.table.name, fields: buffer.table.encode(clean) }, seq);
+    if (this.sizeReached()) this.loop.kickSoon();
   }
 
   /** A full chunk is waiting, or the bound is reached (it may be below one chunk). */
   private sizeReached(): boolean {
-    const size = this.config.size;
-    return this.buffer.waitingMessages >= size || this.buffer.waitingUsers >= size || this.full;
+    return this.buffers.mostWaiting >= this.config.size || this.full;
   }
 
-  private shouldFlush(): boolean {
-    if (this.buffer.waitingMessages + this.buffer.waitingUsers === 0) return false;
-    return this.sizeReached() || this.buffer.minWaitingSeq() <= this.flushTarget;
+  private isDue(target: number): boolean {
+    const waiting = this.buffers.minWaitingSeq();
+    return waiting !== Infinity && (waiting <= target || this.sizeReached());
   }
 
-  /** Starts the flush loop unless it runs already: flushes never overlap. */
-  private kick(): void {
-    if (this.loop || !this.shouldFlush()) return;
-    this.loop = this.runLoop()
-      .catch((error: unknown) => {
-        this.logger.error(`Flush loop stopped: ${describeDbError(error)}`);
-        return false;
-      })
-      .then((finished) => {
-        this.loop = null;
-        // Rows added (or waited for) between the loop's last check and now found it still running.
-        if (finished && this.shouldFlush()) this.kickSoon();
-      });
-  }
-
-  /** Flushes while there is work; false when it gave up (drain deadline or shutdown). */
-  private async runLoop(): Promise<boolean> {
-    while (this.shouldFlush()) {
-      try {
-        await this.flusher.flush(this.config.size);
-        this.attempt = 0;
-        await this.releaseJournal();
-      } catch (error) {
-        this.settleWaiters();
-        if (!(await this.backoff(error))) return false;
-        continue;
-      }
-      this.settleWaiters();
+  private async afterAttempt(written: boolean): Promise<void> {
+    if (written) await this.releaseJournal();
+    else this.metrics.recordFailure();
+    if (this.durableWaiters.size > 0) this.durableWaiters.settle(this.buffers.minPendingSeq());
+    if (this.notFullWaiters.length > 0 && !this.full) {
+      for (const resolve of this.notFullWaiters.splice(0)) resolve();
     }
-    return true;
   }
 
-  /** Waits before the next attempt; false when a drain's deadline leaves no time for one. */
-  private async backoff(error: unknown): Promise<boolean> {
-    this.metrics.recordFailure();
-    // After shutdown only a drain may retry: a retry timer must not keep the process alive.
-    if (this.closed && this.drains === 0) return false;
-    let delay = backoffDelay(this.attempt++, { baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS });
-    if (this.giveUpAt !== null) {
-      const left = this.giveUpAt - Date.now();
-      if (left <= 0) return false;
-      delay = Math.min(delay, left);
-    }
+  private onRetry(error: unknown, retry: number, delayMs: number): void {
     this.metrics.recordRetry();
-    if (this.attempt === 1 || this.attempt % 10 === 0) {
-      const message = `Flush failed (${describeDbError(error)}); ${this.buffer.pending} rows kept, retry ${this.attempt} in ${delay} ms`;
-      // An outage heals by itself; anything else (schema, permissions, a bug) needs an operator.
-      if (isTransientDbError(error)) this.logger.warn(message);
-      else this.logger.error(message);
-    }
-    if (this.wake.signal.aborted) this.wake = new AbortController();
-    await sleep(delay, this.wake.signal);
-    return true;
+    if (retry !== 1 && retry % 10 !== 0) return;
+    const line = `Flush failed (${describeDbError(error)}); ${this.buffers.pending} rows kept, retry ${retry} in ${delayMs} ms`;
+    // An outage heals by itself; anything else (schema, permissions, a bug) needs an operator.
+    if (isTransientDbError(error)) this.logger.warn(line);
+    else this.logger.error(line);
   }
 
   /** Re-buffers rows a crashed predecessor journaled but never flushed (before intake starts). */
   private async recoverJournal(): Promise<void> {
     if (!this.journal) return;
     const records = await this.journal.open();
-    for (const record of records) {
-      if (record.kind === 'message') this.addMessage(record.row);
-      else this.addUserActivity(record.row);
-    }
+    let unknown = 0;
+    for (const record of records) if (!this.replay(record)) unknown++;
     await this.journal.sync();
     await this.journal.removeOrphans();
     if (records.length)
-      this.logger.warn(`Replaying ${records.length} journaled rows from an earlier run`);
+      this.logger.warn(`Replaying ${records.length - unknown} journaled rows from an earlier run`);
+    if (unknown)
+      this.logger.error(
+        `${unknown} journaled rows belong to no registered table (or it cannot read them): dropped`,
+      );
+  }
+
+  private replay(record: JournalRecord): boolean {
+    const buffer = this.engine().byName.get(record.table);
+    if (!buffer) return false;
+    try {
+      this.add(buffer, buffer.table.decode(record.fields));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async releaseJournal(): Promise<void> {
     await this.journal
-      ?.release(this.buffer.minPendingSeq(), this.buffer.pending === 0)
+      ?.release(this.buffers.minPendingSeq(), this.buffers.pending === 0)
       .catch((error: Error) => this.logger.warn(`journal cleanup failed: ${error.message}`));
   }
 
-  private settleWaiters(): void {
-    if (this.durableWaiters.size > 0) this.durableWaiters.settle(this.buffer.minPendingSeq());
-    if (this.notFullWaiters.length > 0 && !this.full) {
-      for (const resolve of this.notFullWaiters.splice(0)) resolve();
-    }
+  private *pendingByTable(): Iterable<[string, number]> {
+    for (const buffer of this.buffers.tables) yield [buffer.table.name, buffer.pendingRows];
   }
 
   private oldestPendingAgeMs(): number {
-    const oldest = this.buffer.oldestAddedAt();
+    const oldest = this.buffers.oldestAddedAt();
     return oldest === null ? 0 : Math.max(0, Date.now() - oldest);
   }
-}
-
-/** Waits for `promise`, but no longer than `ms`. */
-async function raceTimeout(promise: Promise<void>, ms: number): Promise<void> {
-  const timeout = new AbortController();
-  await Promise.race([promise, sleep(Math.max(0, ms), timeout.signal)]);
-  timeout.abort();
 }

@@ -2,22 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { StatementRunner } from '../database/statement-runner';
-import { insertDeadLetterSql, WRITE_BATCH_SQL, writeBatchParams } from './batch.sql';
-import type { MessageRow, UserWrite, WriteResult } from './batch.types';
+import { type FlushStatement, insertDeadLetterSql } from './batch.sql';
 
-/** Where flushed rows go; a fake in unit specs, PostgreSQL in the app. */
+/** Where flushed rows go: PostgreSQL (specs inject faults by extending PgBatchWriter). */
 export abstract class BatchWriter {
-  /** Writes messages and users atomically (all or nothing). */
-  abstract write(messages: MessageRow[], users: UserWrite[]): Promise<WriteResult>;
+  /** Runs one flush statement (all or nothing); resolves to the rows written per table. */
+  abstract write(statement: FlushStatement, values: unknown[]): Promise<number[]>;
   /** Stores a row the database refused for its content. */
-  abstract deadLetter(kind: 'message' | 'user', payloadJson: string, reason: string): Promise<void>;
+  abstract deadLetter(kind: string, payloadJson: string, reason: string): Promise<void>;
 }
 
-/** The flush statement's name: PostgreSQL keeps it prepared on each connection that ran it. */
-const WRITE_BATCH_STATEMENT = 'tgbot_write_batch';
-
 /**
- * Writes through the app's DataSource. A flush is one statement (see WRITE_BATCH_SQL): one round
+ * Writes through the app's DataSource. A flush is one statement (see flushStatement): one round
  * trip on one connection, released right after (the null pool then closes it). It is a prepared
  * statement where the database allows it (see StatementRunner: poolers, DB_PREPARED_STATEMENTS).
  */
@@ -30,17 +26,17 @@ export class PgBatchWriter extends BatchWriter {
     super();
   }
 
-  async write(messages: MessageRow[], users: UserWrite[]): Promise<WriteResult> {
-    const values = writeBatchParams(messages, users);
-    const [row] = await this.statements.query<{ messages: number; users: number }>(
-      WRITE_BATCH_STATEMENT,
-      WRITE_BATCH_SQL,
+  /** The one place a flush reaches the database. */
+  async write(statement: FlushStatement, values: unknown[]): Promise<number[]> {
+    const [row] = await this.statements.query<Record<string, number>>(
+      statement.name,
+      statement.text,
       values,
     );
-    return { messagesInserted: row.messages, usersUpserted: row.users };
+    return Object.values(row);
   }
 
-  async deadLetter(kind: 'message' | 'user', payloadJson: string, reason: string): Promise<void> {
+  async deadLetter(kind: string, payloadJson: string, reason: string): Promise<void> {
     const { sql, params } = insertDeadLetterSql(kind, payloadJson, reason);
     await this.dataSource.query(sql, params);
   }

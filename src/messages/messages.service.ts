@@ -2,20 +2,22 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Message } from 'telegraf/types';
 import { Repository } from 'typeorm';
-import { BatchService } from '../batch/batch.service';
+import { InjectBatchQueue } from '../batch/batch.module';
+import type { BatchQueue } from '../batch/batch.table';
 import { withDbRetry } from '../database/db-retry';
 import { MessageEntity } from './message.entity';
+import { type MessageRow, messagesTable } from './messages.table';
 
 /** Incoming messages: stored through the write buffer, once per update_id. */
 @Injectable()
 export class MessagesService {
   constructor(
     @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
-    private readonly batch: BatchService,
+    @InjectBatchQueue(messagesTable) private readonly rows: BatchQueue<MessageRow>,
   ) {}
 
   record(updateId: number, message: Message): void {
-    this.batch.addMessage({
+    this.rows.add({
       updateId,
       chatId: message.chat.id,
       userId: message.from?.id ?? null,

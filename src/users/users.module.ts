@@ -1,13 +1,19 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BatchModule } from '../batch/batch.module';
 import { BotCacheModule } from '../cache/cache.module';
 import { LanguagePreferenceService } from './language-preference.service';
 import { UserEntity } from './user.entity';
 import { UsersService } from './users.service';
+import { usersTable } from './users.table';
 
 /** Telegram users who talked to the bot. */
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity]), BotCacheModule],
+  imports: [
+    TypeOrmModule.forFeature([UserEntity]),
+    BatchModule.forFeature(usersTable),
+    BotCacheModule,
+  ],
   providers: [UsersService, LanguagePreferenceService],
   exports: [UsersService, LanguagePreferenceService],
 })

@@ -2,11 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { User } from 'telegraf/types';
 import { Repository } from 'typeorm';
+import { InjectBatchQueue } from '../batch/batch.module';
 import { BatchService } from '../batch/batch.service';
+import type { BatchQueue } from '../batch/batch.table';
 import { BotCacheService } from '../cache/bot-cache.service';
 import { withDbRetry } from '../database/db-retry';
 import { UserEntity } from './user.entity';
 import { profileKey, type UserProfile } from './user-profile';
+import { type UserRow, usersTable } from './users.table';
 
 const NAME_LIMIT = 256;
 const clip = (value?: string) => (value === undefined ? null : value.slice(0, NAME_LIMIT));
@@ -21,18 +24,22 @@ export class UsersService {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly batch: BatchService,
     private readonly cache: BotCacheService,
+    @InjectBatchQueue(usersTable) private readonly rows: BatchQueue<UserRow>,
   ) {}
 
-  /** Records that `from` sent `messages` messages at `at`. */
+  /**
+   * Records that `from` sent `messages` messages at `at`. The stored count grows by the messages
+   * stored through MessagesService (see usersTable); `messages` updates the cached profile.
+   */
   async recordActivity(from: User, at: Date, messages = 1): Promise<void> {
-    this.batch.addUserActivity({
+    this.rows.add({
       id: from.id,
       username: clip(from.username),
       firstName: clip(from.first_name),
       lastName: clip(from.last_name),
       languageCode: from.language_code?.slice(0, 16) ?? null,
-      seenAt: at,
-      messages,
+      firstSeenAt: at,
+      lastSeenAt: at,
     });
     // Only a profile already cached is updated; an uncached one is loaded (after a flush) by /me.
     const cached = await this.cache.get<UserProfile>(profileKey(from.id));
