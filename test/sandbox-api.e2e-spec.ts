@@ -20,11 +20,11 @@ describe('sandbox JSON API', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: (await res.json()) as any };
   };
   const get = async (path: string) => {
     const res = await fetch(`${sandbox.url}sandbox/api/${path}`);
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: (await res.json()) as any };
   };
   const history = async (chatId: number): Promise<TgMessage[]> =>
     (await get(`chats/${chatId}/messages`)).body.messages;

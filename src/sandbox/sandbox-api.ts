@@ -136,11 +136,14 @@ export class SandboxApi {
     const firstName = typeof body.firstName === 'string' ? body.firstName.trim() : '';
     if (firstName === '' || firstName.length > 64)
       throw BotApiError.badRequest('"firstName" must be 1-64 characters');
-    const username = body.username === undefined ? undefined : String(body.username);
-    if (username !== undefined && !/^[A-Za-z][A-Za-z0-9_]{4,31}$/.test(username))
+    const { username } = body;
+    if (
+      username !== undefined &&
+      (typeof username !== 'string' || !/^[A-Za-z][A-Za-z0-9_]{4,31}$/.test(username))
+    )
       throw BotApiError.badRequest('"username" must be 5-32 characters of A-Z a-z 0-9 _');
-    const language = body.languageCode === undefined ? 'en' : String(body.languageCode);
-    if (!/^[a-z]{2}$/.test(language))
+    const language = body.languageCode ?? 'en';
+    if (typeof language !== 'string' || !/^[a-z]{2}$/.test(language))
       throw BotApiError.badRequest('"languageCode" must be two letters');
     const user = this.emulator.addUser({
       id: this.nextUserId++,

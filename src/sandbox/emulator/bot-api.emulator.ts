@@ -357,15 +357,17 @@ export class BotApiEmulator extends EventEmitter {
       return sendJson(res, 409, conflict.body);
     }
     this.updates.poll({ ...payload, allowed_updates: jsonParam(payload.allowed_updates) }, res);
+    // Heard by tests that need a poll to be waiting before they act.
+    this.emit('poll');
   }
 
   private sendMessage(p: Record<string, any>): TgMessage {
     const chat = this.targetChat(p.chat_id);
+    const content = messageText(p);
+    const markup = inlineKeyboard(p.reply_markup);
     this.admitSend(chat.id);
     if (this.blockedChats.has(chat.id))
       throw new BotApiError(403, 'Forbidden: bot was blocked by the user');
-    const content = messageText(p);
-    const markup = inlineKeyboard(p.reply_markup);
     const message = this.store.append(chat.id, {
       date: now(),
       chat,
@@ -386,7 +388,6 @@ export class BotApiEmulator extends EventEmitter {
     const messageId = Number(p.message_id);
     if (!Number.isInteger(messageId))
       throw BotApiError.badRequest('message identifier is not specified');
-    this.admitSend(chat.id);
     const old = this.store.message(chat.id, messageId);
     if (!old && !this.lenient) throw BotApiError.badRequest('message to edit not found');
     if (old && old.from?.id !== this.bot.id)
@@ -403,6 +404,7 @@ export class BotApiEmulator extends EventEmitter {
       throw BotApiError.badRequest(
         'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
       );
+    this.admitSend(chat.id);
     if (old) {
       this.store.replace(chat.id, edited);
       this.publish({ type: 'edit', chatId: chat.id, message: edited });
