@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { SANDBOX_CAST } from '../src/sandbox/sandbox.config';
 import { SandboxServer } from '../src/sandbox/sandbox.server';
 
@@ -150,5 +151,21 @@ describe('Bot API emulator (strict, as in the sandbox)', () => {
     const refused = await call('sendMessage', { chat_id: GROUP, text: 'one more' });
     expect(refused.status).toBe(429);
     expect(refused.body.parameters.retry_after).toBeGreaterThan(50);
+  });
+
+  it('serves the page and its API only to requests that name a loopback host', async () => {
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${root}/sandbox/api/state`, { headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const port = new URL(root).port;
+    expect(await status(`127.0.0.1:${port}`)).toBe(200);
+    expect(await status(`localhost:${port}`)).toBe(200);
+    expect(await status(`rebound.example:${port}`)).toBe(403);
   });
 });

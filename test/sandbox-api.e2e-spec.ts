@@ -156,6 +156,12 @@ describe('sandbox JSON API', () => {
     });
     expect((await post(`users/${BOB}/messages`, { chatId: 'x', text: 'y' })).status).toBe(400);
     expect((await get('chats/555/messages')).status).toBe(404);
+    const form = await fetch(`${sandbox.url}sandbox/api/users/${BOB}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"text": "from another site"}',
+    });
+    expect(form.status).toBe(415);
     expect((await history(BOB)).length).toBe(before);
   });
 
