@@ -14,6 +14,13 @@ describe('FloodControl', () => {
     expect(flood.admit(1, false, t + 1011)).toBe(1);
   });
 
+  it('tolerates a send that arrives up to 50 ms early on the pace (network jitter)', () => {
+    const flood = new FloodControl(() => ({ globalPerSecond: 30, chatPerSecond: 1 }));
+    expect(flood.admit(1, false, 0)).toBeUndefined();
+    expect(flood.admit(1, false, 940)).toBe(1);
+    expect(flood.admit(1, false, 960)).toBeUndefined();
+  });
+
   it('refuses the 31st message in a second over all chats', () => {
     const flood = new FloodControl(() => TELEGRAM_FLOOD_LIMITS);
     const t = 1_000_000;

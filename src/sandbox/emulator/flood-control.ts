@@ -22,6 +22,12 @@ export const TELEGRAM_FLOOD_LIMITS: FloodLimits = {
   groupPerMinute: 20,
 };
 
+/**
+ * A send may arrive this much early on the per-chat pace: requests paced exactly at the limit by
+ * the client reach the server with network jitter, and Telegram does not count in microseconds.
+ */
+const JITTER_MS = 50;
+
 interface ChatBudget {
   tokens: number;
   at: number;
@@ -53,13 +59,15 @@ export class FloodControl {
     this.chats.set(chatId, chat);
     const waitsMs: number[] = [];
     if (this.global.length >= limits.globalPerSecond) waitsMs.push(this.global[0] + 1000 - now);
-    if (chat.tokens < 1) waitsMs.push(((1 - chat.tokens) / limits.chatPerSecond) * 1000);
+    const tolerance = (JITTER_MS / 1000) * limits.chatPerSecond;
+    if (chat.tokens < 1 - tolerance)
+      waitsMs.push(((1 - chat.tokens) / limits.chatPerSecond) * 1000);
     const perMinute = limits.groupPerMinute;
     if (isGroup && perMinute !== undefined && chat.recent.length >= perMinute)
       waitsMs.push(chat.recent[chat.recent.length - perMinute] + 60_000 - now);
     if (waitsMs.length > 0) return Math.max(1, Math.ceil(Math.max(...waitsMs) / 1000));
     this.global.push(now);
-    chat.tokens -= 1;
+    chat.tokens = Math.max(0, chat.tokens - 1);
     if (isGroup) chat.recent.push(now);
     return undefined;
   }
