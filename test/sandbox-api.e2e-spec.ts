@@ -38,16 +38,13 @@ describe('sandbox JSON API', () => {
     );
 
   beforeAll(async () => {
-    sandbox = await startSandboxProcess(
-      {
-        TELEGRAM_BOT_TOKEN: '123456:REAL-token-that-must-never-be-used-xyz',
-        TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
-        BOT_MODE: 'webhook',
-      },
-      30_000,
-    );
+    sandbox = await startSandboxProcess({
+      TELEGRAM_BOT_TOKEN: '123456:REAL-token-that-must-never-be-used-xyz',
+      TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
+      BOT_MODE: 'webhook',
+    });
     events = await openSandboxEvents(sandbox.url);
-  }, 40_000);
+  }, 120_000);
 
   afterAll(async () => {
     events?.close();
@@ -66,7 +63,8 @@ describe('sandbox JSON API', () => {
     const sent = await post(`users/${BOB}/messages`, { text: '/start' });
     expect(sent.status).toBe(201);
     expect(sent.body).toEqual({ update_id: expect.any(Number), chat_id: BOB, message_id: 1 });
-    await reply;
+    const event = await reply;
+    expect((await get(`chats/${BOB}/messages`)).body.seq).toBeGreaterThanOrEqual(event.seq);
 
     const messages = await history(BOB);
     expect(messages.map((m) => [m.message_id, m.from?.id, m.text?.split('\n')[0]])).toEqual([

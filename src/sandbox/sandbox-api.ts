@@ -103,7 +103,8 @@ export class SandboxApi {
       this.expect(method, 'GET');
       const chat = this.emulator.store.chat(Number(m[1]));
       if (!chat) throw new BotApiError(404, 'chat not found');
-      return sendJson(res, 200, { chat, messages: this.emulator.store.history(chat.id) });
+      const { eventSeq: seq } = this.emulator;
+      return sendJson(res, 200, { chat, messages: this.emulator.store.history(chat.id), seq });
     }
     if ((m = /^chats\/(-?\d+)\/commands$/.exec(path))) {
       this.expect(method, 'GET');

@@ -36,7 +36,9 @@ export async function startSandbox(env: NodeJS.ProcessEnv = process.env): Promis
   }
   let app: INestApplication;
   try {
-    process.env = appEnvironment(env, server);
+    const appEnv = appEnvironment(env, server);
+    for (const key of Object.keys(process.env)) if (!(key in appEnv)) delete process.env[key];
+    Object.assign(process.env, appEnv);
     resetConfigCache();
     app = await createApp();
     await app.listen(0, '127.0.0.1');

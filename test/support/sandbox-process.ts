@@ -16,11 +16,12 @@ export interface SandboxProcess {
 
 /**
  * Runs `npm run sandbox`'s command (src/sandbox/main.ts through ts-node) as a child process, with
- * PGlite in a fresh DATA_DIR and a free port, and resolves once it printed its address.
+ * PGlite in a fresh DATA_DIR and a free port, and resolves once it printed its address. The
+ * generous deadline is for a busy CI machine (a fresh PGlite compiles its WASM and migrates).
  */
 export async function startSandboxProcess(
   env: Record<string, string> = {},
-  timeoutMs = 60_000,
+  timeoutMs = 100_000,
 ): Promise<SandboxProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tgbot-sandbox-'));
   const child = spawn(

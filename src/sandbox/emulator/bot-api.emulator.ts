@@ -26,13 +26,16 @@ export interface EmulatorOptions {
 }
 
 /** What the page and scripts hear about, live (the sandbox's server-sent events). */
-export type SandboxEvent =
+export type SandboxEventBody =
   | { type: 'message' | 'edit'; chatId: number; message: TgMessage }
   | { type: 'delete'; chatId: number; messageIds: number[] }
   | { type: 'toast'; userId: number; callbackQueryId: string; text: string; showAlert: boolean }
   | { type: 'action'; chatId: number; action: string }
   | { type: 'commands' }
   | { type: 'user'; user: TgUser };
+
+/** An event with its place in the stream: a history read at `seq` already includes it and all before. */
+export type SandboxEvent = SandboxEventBody & { seq: number };
 
 /** How a test double's hook can take over a call. */
 export type Interception = { error: BotApiError } | 'drop' | 'stall';
@@ -86,6 +89,7 @@ export class BotApiEmulator extends EventEmitter {
   private readonly flood: FloodControl;
   private readonly callbacks = new Map<string, CallbackRecord>();
   private nextCallbackId = 1;
+  private lastSeq = 0;
   private server: Server | undefined;
   private readonly methods: Record<string, (p: Record<string, any>) => unknown> = {
     getMe: () => ({
@@ -296,8 +300,13 @@ export class BotApiEmulator extends EventEmitter {
     return false;
   }
 
-  protected publish(event: SandboxEvent): void {
-    this.emit('sandbox', event);
+  /** The seq of the last event published; every state change publishes one. */
+  get eventSeq(): number {
+    return this.lastSeq;
+  }
+
+  protected publish(event: SandboxEventBody): void {
+    this.emit('sandbox', { ...event, seq: ++this.lastSeq });
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
