@@ -1,55 +1,29 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { describeWithChromium, launchChromium, SCREENSHOTS } from './support/chromium';
 import { startSandboxProcess, type SandboxProcess } from './support/sandbox-process';
 
 /**
- * The sandbox page in Debian's Chromium (never a downloaded browser), driven like a user would:
- * the real service behind it, the emulator in between. Screenshots go to test-results/.
+ * `npm run sandbox` in Debian's Chromium, driven like a user would: the real service behind the
+ * page, the emulator in between. Screenshots go to test-results/.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(__dirname, '..', 'test-results');
-const present = existsSync(CHROMIUM);
-if (!present && !process.env.CI) {
-  process.stderr.write(
-    `sandbox browser spec skipped: ${CHROMIUM} is missing (apt-get install -y chromium); CI always runs it\n`,
-  );
-}
-const describeBrowser = present || process.env.CI ? describe : describe.skip;
-
-describeBrowser('sandbox page in Chromium', () => {
+describeWithChromium('sandbox page in Chromium, with the service', () => {
   let sandbox: SandboxProcess;
-  let context: BrowserContext;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
   let page: Page;
-  let profileDir: string;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
+    mkdirSync(SCREENSHOTS, { recursive: true });
     sandbox = await startSandboxProcess();
-    profileDir = mkdtempSync(join(tmpdir(), 'tgbot-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchChromium();
+    page = await browser.context.newPage();
     await page.goto(sandbox.url);
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await browser?.close();
     await sandbox?.stop();
   });
 
@@ -58,7 +32,8 @@ describeBrowser('sandbox page in Chromium', () => {
     await page.getByRole('textbox', { name: 'Message' }).fill(text);
     await page.getByRole('textbox', { name: 'Message' }).press('Enter');
   };
-  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `sandbox-${name}.png`) });
+  const shot = (name: string) =>
+    page.screenshot({ path: join(SCREENSHOTS, `sandbox-${name}.png`) });
 
   it('greets a user on /start and edits the menu in place when Profile is pressed', async () => {
     await say('/start');
