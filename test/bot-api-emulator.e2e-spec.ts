@@ -168,4 +168,14 @@ describe('Bot API emulator (strict, as in the sandbox)', () => {
     expect(await status(`localhost:${port}`)).toBe(200);
     expect(await status(`rebound.example:${port}`)).toBe(403);
   });
+
+  it('refuses a body over 1 MB with 413 and stores nothing', async () => {
+    const res = await fetch(`${root}/sandbox/api/users/${BOB}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+    expect(res.status).toBe(413);
+    expect(server.store.history(BOB)).toEqual([]);
+  });
 });

@@ -34,11 +34,8 @@ export function readBody(req: IncomingMessage): Promise<string> {
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BotApiError(413, 'Request Entity Too Large'));
-        req.destroy();
-        return;
-      }
+      // Past the limit the rest is read and dropped, so that the 413 answer reaches the client.
+      if (size > MAX_BODY_BYTES) return reject(new BotApiError(413, 'Request Entity Too Large'));
       chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
