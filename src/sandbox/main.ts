@@ -7,6 +7,9 @@ import { startSandbox } from './sandbox.launcher';
  */
 async function main(): Promise<void> {
   const sandbox = await startSandbox();
+  sandbox.server.on('failure', (error: Error) => {
+    process.stderr.write(`${scrubSecrets(`Sandbox emulator failed a request: ${error.stack}`)}\n`);
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       sandbox.close().then(

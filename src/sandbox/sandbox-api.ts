@@ -43,9 +43,12 @@ export class SandboxApi {
     try {
       await this.route(req, res, path.slice('/sandbox/api/'.length), url);
     } catch (error) {
-      const status = error instanceof BotApiError ? error.status : 500;
-      const message = error instanceof BotApiError ? error.description : 'Internal error';
-      sendJson(res, status, { error: message.replace(/^Bad Request: /, '') });
+      if (error instanceof BotApiError) {
+        sendJson(res, error.status, { error: error.description.replace(/^Bad Request: /, '') });
+      } else {
+        this.emulator.emit('failure', error);
+        sendJson(res, 500, { error: 'internal error of the sandbox' });
+      }
     }
     return true;
   }
