@@ -37,23 +37,32 @@ export async function startSandboxProcess(
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`sandbox did not start:\n${output}`)),
-      timeoutMs,
-    );
-    const check = () => {
-      const match = /^Sandbox: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(output);
-      if (!match) return;
-      clearTimeout(timer);
-      resolve(match[1]);
-    };
-    child.stdout.on('data', check);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`sandbox exited with ${code}:\n${output}`));
+  let url: string;
+  try {
+    url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`sandbox did not start:\n${output}`)),
+        timeoutMs,
+      );
+      const check = () => {
+        const match = /^Sandbox: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(output);
+        if (!match) return;
+        clearTimeout(timer);
+        resolve(match[1]);
+      };
+      child.stdout.on('data', check);
+      void exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`sandbox exited with ${code}:\n${output}`));
+      });
     });
-  });
+  } catch (error) {
+    // A sandbox that never came up must not outlive the spec (nor keep jest from exiting).
+    child.kill('SIGKILL');
+    await exited;
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url,
     child,
