@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TgMessage } from '../src/sandbox/emulator/telegram.types';
 import { openSandboxEvents, type SandboxEvents } from './support/sandbox-events';
 import { startSandboxProcess, type SandboxProcess } from './support/sandbox-process';
@@ -10,6 +13,7 @@ import { startSandboxProcess, type SandboxProcess } from './support/sandbox-proc
 describe('sandbox JSON API', () => {
   let sandbox: SandboxProcess;
   let events: SandboxEvents;
+  const dataDir = mkdtempSync(join(tmpdir(), 'tgbot-sandbox-api-'));
   const BOB = 10_002;
   const ALICE = 10_001;
   const GROUP = -1_001_000_000_001;
@@ -39,6 +43,7 @@ describe('sandbox JSON API', () => {
 
   beforeAll(async () => {
     sandbox = await startSandboxProcess({
+      DATA_DIR: dataDir,
       TELEGRAM_BOT_TOKEN: '123456:REAL-token-that-must-never-be-used-xyz',
       TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
       BOT_MODE: 'webhook',
@@ -49,6 +54,7 @@ describe('sandbox JSON API', () => {
   afterAll(async () => {
     events?.close();
     if (sandbox) expect(await sandbox.stop()).toBe(0);
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('prints exactly one line, the page address on 127.0.0.1', async () => {
@@ -178,4 +184,21 @@ describe('sandbox JSON API', () => {
     expect(figures.body).toMatchObject({ mode: 'polling', rateLimit: { limit: 10 } });
     expect(figures.body.rateLimit.limitedTotal).toBeGreaterThan(0);
   });
+
+  it('answers after a restart on the same DATA_DIR: no update or message id is used twice', async () => {
+    const before = await history(BOB);
+    const lastId = before.at(-1)!.message_id;
+    events.close();
+    expect(await sandbox.stop()).toBe(0);
+    sandbox = await startSandboxProcess({ DATA_DIR: dataDir });
+    events = await openSandboxEvents(sandbox.url);
+
+    const reply = botSays(BOB, /^Profile of Bob/);
+    const sent = await post(`users/${BOB}/messages`, { text: '/me' });
+    expect(sent.body.message_id).toBeGreaterThan(lastId);
+    await reply;
+    // The history is the emulator's (in memory); the profile is the service's (PGlite, kept).
+    const [, profile] = await history(BOB);
+    expect(Number(/\nMessages: (\d+)\n/.exec(profile.text!)?.[1])).toBeGreaterThan(1);
+  }, 120_000);
 });

@@ -61,6 +61,11 @@ export function sandboxToken(): string {
   return `${SANDBOX_BOT_ID}:${randomBytes(27).toString('base64url')}`;
 }
 
+/** The sandbox's DATA_DIR: yours, or one apart from the real bot's ./data, so sandbox users never mix with real ones. */
+export function sandboxDataDir(env: NodeJS.ProcessEnv): string {
+  return env.DATA_DIR || './data/sandbox';
+}
+
 /** The environment the app boots with inside the sandbox. */
 export function appEnvironment(
   env: NodeJS.ProcessEnv,
@@ -76,8 +81,7 @@ export function appEnvironment(
     ADMIN_USER_ID: String(SANDBOX_CAST.users[0].id),
     PORT: '0',
     HOST: '127.0.0.1',
-    // Apart from the real bot's ./data, so sandbox users never mix with real ones.
-    DATA_DIR: env.DATA_DIR || './data/sandbox',
+    DATA_DIR: sandboxDataDir(env),
     // Quiet by default: the page is the interface; warnings and errors still show.
     LOG_LEVEL: env.LOG_LEVEL || 'warn',
   };

@@ -1,8 +1,15 @@
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from '../bootstrap';
 import { resetConfigCache } from '../config/app.config';
-import { appEnvironment, SANDBOX_CAST, sandboxSettings, sandboxToken } from './sandbox.config';
+import {
+  appEnvironment,
+  SANDBOX_CAST,
+  sandboxDataDir,
+  sandboxSettings,
+  sandboxToken,
+} from './sandbox.config';
 import { SandboxServer } from './sandbox.server';
 
 export interface RunningSandbox {
@@ -22,7 +29,12 @@ export interface RunningSandbox {
 export async function startSandbox(env: NodeJS.ProcessEnv = process.env): Promise<RunningSandbox> {
   const settings = sandboxSettings(env);
   const server = new SandboxServer(
-    { token: sandboxToken(), bot: { first_name: 'Sandbox Bot', username: 'sandbox_bot' } },
+    {
+      token: sandboxToken(),
+      bot: { first_name: 'Sandbox Bot', username: 'sandbox_bot' },
+      // Beside the service's database and journal, which store these ids.
+      idsFile: join(sandboxDataDir(env), 'sandbox-ids.json'),
+    },
     SANDBOX_CAST,
   );
   try {

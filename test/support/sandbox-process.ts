@@ -10,6 +10,7 @@ export interface SandboxProcess {
   url: string;
   child: ChildProcess;
   output: () => string;
+  dataDir: string;
   /** SIGTERM, then waits for the exit code. */
   stop(): Promise<number | null>;
 }
@@ -23,13 +24,15 @@ export async function startSandboxProcess(
   env: Record<string, string> = {},
   timeoutMs = 100_000,
 ): Promise<SandboxProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tgbot-sandbox-'));
+  // A DATA_DIR given in `env` is the caller's to keep (a restart); a fresh one is removed on stop.
+  const ownDir = !env.DATA_DIR;
+  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'tgbot-sandbox-'));
   const child = spawn(
     process.execPath,
     ['-r', 'ts-node/register/transpile-only', 'src/sandbox/main.ts'],
     {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, SANDBOX_PORT: '0', ...env },
+      env: { PATH: process.env.PATH ?? '', SANDBOX_PORT: '0', ...env, DATA_DIR: dataDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -60,17 +63,18 @@ export async function startSandboxProcess(
     // A sandbox that never came up must not outlive the spec (nor keep jest from exiting).
     child.kill('SIGKILL');
     await exited;
-    rmSync(dataDir, { recursive: true, force: true });
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
   return {
     url,
+    dataDir,
     child,
     output: () => output,
     stop: async () => {
       child.kill('SIGTERM');
       const code = await exited;
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
       return code;
     },
   };

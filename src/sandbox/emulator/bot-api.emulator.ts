@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { BotCommands } from './bot-commands';
 import { ChatStore } from './chat-store';
+import { IdCounters } from './id-counters';
 import { FloodControl, TELEGRAM_FLOOD_LIMITS, type FloodLimits } from './flood-control';
 import { commandEntities, inlineKeyboard, messageText } from './message-content';
 import type { NewUpdate, TgBotCommand, TgChat, TgMessage, TgUser } from './telegram.types';
@@ -21,8 +22,13 @@ export interface EmulatorOptions {
    * to unknown callback ids (tests push raw updates); Telegram, and the strict default, refuse them.
    */
   lenient?: boolean;
-  /** The first update_id; by default it follows the clock (see the constructor). */
+  /** The first update_id (default 1). */
   firstUpdateId?: number;
+  /**
+   * Where update and message ids are reserved, so that a restart never repeats one the service
+   * has stored; without it they live in memory only.
+   */
+  idsFile?: string;
 }
 
 /** What the page and scripts hear about, live (the sandbox's server-sent events). */
@@ -70,7 +76,7 @@ const QUERY_INVALID = 'query is too old and response timeout expired or query ID
 export class BotApiEmulator extends EventEmitter {
   readonly token: string;
   readonly bot: TgUser;
-  readonly store = new ChatStore();
+  readonly store: ChatStore;
   readonly commands = new BotCommands();
   /** Chats whose user blocked the bot: sends answer 403. */
   readonly blockedChats = new Set<number>();
@@ -147,9 +153,9 @@ export class BotApiEmulator extends EventEmitter {
       options.floodLimits === undefined ? TELEGRAM_FLOOD_LIMITS : options.floodLimits;
     this.lenient = options.lenient ?? false;
     this.flood = new FloodControl(() => this.floodLimits);
-    // Ids continue from the clock in milliseconds, so that a restarted sandbox never repeats an
-    // update_id the service has stored (it de-duplicates by exact id).
-    this.updates = new UpdateQueue(options.firstUpdateId ?? Date.now() - 1_700_000_000_000);
+    const ids = new IdCounters(options.idsFile);
+    this.store = new ChatStore(ids);
+    this.updates = new UpdateQueue(ids, options.firstUpdateId ?? 1);
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<string> {

@@ -1,3 +1,4 @@
+import { IdCounters } from './id-counters';
 import type { TgChat, TgMessage, TgUser } from './telegram.types';
 
 /** Messages kept per chat; older ones are forgotten so a long session stays bounded. */
@@ -9,7 +10,6 @@ interface ChatRecord {
   members: Set<number>;
   admins: Set<number>;
   messages: TgMessage[];
-  nextMessageId: number;
 }
 
 /**
@@ -19,6 +19,8 @@ interface ChatRecord {
 export class ChatStore {
   private readonly users = new Map<number, TgUser>();
   private readonly chats = new Map<number, ChatRecord>();
+
+  constructor(private readonly ids: IdCounters = new IdCounters()) {}
 
   addUser(user: TgUser): TgUser {
     this.users.set(user.id, user);
@@ -47,7 +49,6 @@ export class ChatStore {
       members: new Set(),
       admins: new Set(),
       messages: [],
-      nextMessageId: 1,
     });
     return chat;
   }
@@ -87,15 +88,15 @@ export class ChatStore {
   /** Appends a message, giving it the chat's next id. */
   append(chatId: number, message: Omit<TgMessage, 'message_id'>): TgMessage {
     const record = this.chats.get(chatId)!;
-    const stored = { message_id: record.nextMessageId++, ...message } as TgMessage;
+    const stored = { message_id: this.nextId(chatId), ...message } as TgMessage;
     record.messages.push(stored);
     if (record.messages.length > HISTORY_PER_CHAT) record.messages.shift();
     return stored;
   }
 
-  /** Takes the next message id of a chat without storing a message (tests' unknown chats). */
+  /** Takes the next message id of a chat. */
   nextId(chatId: number): number {
-    return this.chats.get(chatId)!.nextMessageId++;
+    return this.ids.take(`chat:${chatId}`, 1);
   }
 
   message(chatId: number, messageId: number): TgMessage | undefined {

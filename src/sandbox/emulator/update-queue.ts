@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { IdCounters } from './id-counters';
 import type { NewUpdate, TgUpdate } from './telegram.types';
 import { BotApiError, sendJson } from './wire';
 
@@ -28,25 +29,25 @@ const RETENTION_MS = 24 * 60 * 60 * 1000;
 export class UpdateQueue {
   private queue: { update: TgUpdate; at: number }[] = [];
   private pending: PendingPoll | undefined;
-  private nextId: number;
   private allowed: string[] = [];
   private confirmed = 0;
 
-  constructor(firstUpdateId: number) {
-    this.nextId = firstUpdateId;
-  }
+  constructor(
+    private readonly ids: IdCounters,
+    private readonly firstUpdateId: number,
+  ) {}
 
   /** Allocates an id without queueing (updates delivered another way, e.g. a webhook). */
   allocateId(): number {
-    return this.nextId++;
+    return this.ids.take('update', this.firstUpdateId);
   }
 
   /** Queues updates (ids assigned unless given) and wakes a waiting poll. Returns their ids. */
   push(updates: NewUpdate[]): number[] {
     const now = Date.now();
     const ids = updates.map((u) => {
-      const update = { ...u, update_id: u.update_id ?? this.nextId++ } as TgUpdate;
-      this.nextId = Math.max(this.nextId, update.update_id + 1);
+      const update = { ...u, update_id: u.update_id ?? this.allocateId() } as TgUpdate;
+      this.ids.passed('update', update.update_id);
       this.queue.push({ update, at: now });
       return update.update_id;
     });
