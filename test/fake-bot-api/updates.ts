@@ -1,43 +1,19 @@
+import type {
+  NewUpdate,
+  TgChat,
+  TgMessage,
+  TgUser,
+} from '../../src/sandbox/emulator/telegram.types';
+
 /** Typed factories for the updates Telegram sends, as the fake Bot API serves them. */
 
-export interface TgUser {
-  id: number;
-  is_bot: boolean;
-  first_name: string;
-  last_name?: string;
-  username?: string;
-  language_code?: string;
-}
-
-export interface TgChat {
-  id: number;
-  type: 'private' | 'group' | 'supergroup' | 'channel';
-  title?: string;
-  first_name?: string;
-}
-
-export interface TgMessage {
-  message_id: number;
-  date: number;
-  chat: TgChat;
-  from?: TgUser;
-  text?: string;
-  entities?: { type: string; offset: number; length: number }[];
-  [key: string]: unknown;
-}
-
-export interface TgUpdate {
-  update_id: number;
-  message?: TgMessage;
-  callback_query?: {
-    id: string;
-    from: TgUser;
-    data?: string;
-    message?: TgMessage;
-    chat_instance: string;
-  };
-  [key: string]: unknown;
-}
+export type {
+  NewUpdate,
+  TgChat,
+  TgMessage,
+  TgUpdate,
+  TgUser,
+} from '../../src/sandbox/emulator/telegram.types';
 
 let nextMessageId = 1;
 
@@ -65,7 +41,7 @@ export function textMessage(
   userId: number,
   text: string,
   options: { chat?: TgChat; from?: TgUser | null } = {},
-): Omit<TgUpdate, 'update_id'> {
+): NewUpdate {
   const command = /^\/\S+/.exec(text);
   const message: TgMessage = {
     message_id: nextMessageId++,
@@ -81,7 +57,7 @@ export function textMessage(
 }
 
 /** A non-text message (a sticker), which the bot must handle without crashing. */
-export function stickerMessage(userId: number): Omit<TgUpdate, 'update_id'> {
+export function stickerMessage(userId: number): NewUpdate {
   return {
     message: {
       message_id: nextMessageId++,
@@ -101,11 +77,7 @@ export function stickerMessage(userId: number): Omit<TgUpdate, 'update_id'> {
   };
 }
 
-export function callbackQuery(
-  userId: number,
-  data: string,
-  messageId = 1,
-): Omit<TgUpdate, 'update_id'> {
+export function callbackQuery(userId: number, data: string, messageId = 1): NewUpdate {
   return {
     callback_query: {
       id: `cb${nextMessageId++}`,
