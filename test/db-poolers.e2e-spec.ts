@@ -1,7 +1,10 @@
 import request from 'supertest';
 import { textMessage } from './fake-bot-api/updates';
 import { startBotApp, type BotTestContext } from './support/bot-app';
+import { flushStatement, statementOrder } from '../src/batch/batch.sql';
 import { migrations } from '../src/database/data-source.options';
+import { messagesTable } from '../src/messages/messages.table';
+import { usersTable } from '../src/users/users.table';
 import { createTestDatabase, queryDatabase, type TestDatabase } from './support/test-database';
 
 // Prepared statements and advisory locks belong to a PostgreSQL server; PGlite has neither issue.
@@ -13,7 +16,9 @@ const describeWithServer = process.env.TEST_DATABASE_URL ? describe : describe.s
  */
 const ONE_LASTING_CONNECTION = { DB_POOL_MAX: '1', DB_IDLE_TIMEOUT_MS: '10000' };
 
-const FLUSH_STATEMENT = `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name = 'tgbot_write_batch'`;
+/** The flush's prepared-statement name, as BatchService derives it from the registered tables. */
+const FLUSH_NAME = flushStatement(statementOrder([messagesTable, usersTable])).name;
+const FLUSH_STATEMENT = `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name = '${FLUSH_NAME}'`;
 
 async function rowsFor(t: BotTestContext, userId: number, count: number): Promise<number> {
   for (let i = 0; i < 100; i++) {
@@ -47,7 +52,7 @@ describeWithServer('the flush behind a transaction-mode pooler', () => {
   it('notices a server connection that already holds the statement and goes on unnamed', async () => {
     t = await startBotApp(ONE_LASTING_CONNECTION);
     // What a pooler's server connection looks like after another client prepared the flush there.
-    await t.query('PREPARE tgbot_write_batch AS SELECT 1');
+    await t.query(`PREPARE ${FLUSH_NAME} AS SELECT 1`);
     for (let i = 0; i < 3; i++) t.api.push(textMessage(97_002, `pooled ${i}`));
 
     await expect(rowsFor(t, 97_002, 3)).resolves.toBe(3);

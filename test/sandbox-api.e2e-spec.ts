@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { TgMessage } from '../src/sandbox/emulator/telegram.types';
 import { openSandboxEvents, type SandboxEvents } from './support/sandbox-events';
 import { startSandboxProcess, type SandboxProcess } from './support/sandbox-process';
+import { MENU_HELP, MENU_LANGUAGE, MENU_PROFILE } from './support/texts';
 
 /**
  * `npm run sandbox` as a script would use it: the real entry point as a child process, with no
@@ -81,16 +82,17 @@ describe('sandbox JSON API', () => {
     expect(messages[1].reply_markup).toEqual({
       inline_keyboard: [
         [
-          { text: 'Profile', callback_data: 'menu:profile' },
-          { text: 'Help', callback_data: 'menu:help' },
+          { text: 'Profile', callback_data: MENU_PROFILE },
+          { text: 'Help', callback_data: MENU_HELP },
         ],
+        [{ text: 'Language', callback_data: MENU_LANGUAGE }],
       ],
     });
   });
 
   it('presses a button: the callback is answered and the message edited in place', async () => {
     const edited = botSays(BOB, /^Profile of Bob/);
-    const pressed = await post(`users/${BOB}/callbacks`, { messageId: 2, data: 'menu:profile' });
+    const pressed = await post(`users/${BOB}/callbacks`, { messageId: 2, data: MENU_PROFILE });
     expect(pressed.status).toBe(201);
     const { callback_query_id } = pressed.body;
     await edited;
