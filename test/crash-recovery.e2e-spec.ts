@@ -1,20 +1,12 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { BotMetrics } from '../src/bot/bot.metrics';
 import { FakeBotApi } from './fake-bot-api/fake-bot-api.server';
 import { textMessage } from './fake-bot-api/updates';
 import { spawnApp, type AppProcess } from './support/app-process';
 import { startBotApp, TEST_TOKEN } from './support/bot-app';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { freePort } from './support/free-port';
 
 const SECRET = 'crash-recovery-secret-0123456789abcdef';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const appEnv = (api: FakeBotApi, db: TestDatabase, extra: Record<string, string> = {}) => ({
   ...db.env,

@@ -1,10 +1,10 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { FakeBotApi } from './fake-bot-api/fake-bot-api.server';
 import { textMessage } from './fake-bot-api/updates';
 import { spawnApp, type AppProcess } from './support/app-process';
 import { RedisServer } from './support/redis-server';
 import { TcpProxy } from './support/tcp-proxy';
 import { createTestDatabase, queryDatabase, type TestDatabase } from './support/test-database';
+import { freePort } from './support/free-port';
 
 jest.setTimeout(90_000);
 
@@ -25,14 +25,6 @@ const CANARIES = [
   TEXT,
   'zebra-canary',
 ];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 // A database whose queries can be made to fail needs a server: the embedded PGlite has none.
 const describeWithServer = process.env.TEST_DATABASE_URL ? describe : describe.skip;

@@ -1,21 +1,13 @@
 import { texts } from './support/texts';
-import { createServer, type AddressInfo } from 'node:net';
 import { FakeBotApi } from './fake-bot-api/fake-bot-api.server';
 import { textMessage } from './fake-bot-api/updates';
 import { spawnApp, type AppProcess } from './support/app-process';
 import { TEST_TOKEN } from './support/bot-app';
 import { RedisServer } from './support/redis-server';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { freePort } from './support/free-port';
 
 jest.setTimeout(90_000);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('a Redis outage', () => {
   const redis = new RedisServer(6393);
