@@ -98,6 +98,7 @@ describe('UpdateLedger', () => {
   let metrics: BotMetrics;
   let sent: { method: string; beforeSend?: () => Promise<void> }[];
   let telegramAnswer: () => Promise<unknown>;
+  let buffersFull: boolean;
 
   beforeAll(() => Logger.overrideLogger(false));
   beforeEach(() => {
@@ -108,6 +109,7 @@ describe('UpdateLedger', () => {
     metrics = new BotMetrics(new Registry(), { dispatchConcurrency: 4 } as TelegramConfig);
     sent = [];
     telegramAnswer = () => Promise.resolve({ message_id: 1 });
+    buffersFull = false;
   });
 
   const ledgerWith = (withJournal: boolean, mode: 'polling' | 'webhook' = 'polling') => {
@@ -116,7 +118,13 @@ describe('UpdateLedger', () => {
         Promise.resolve(updates.filter((u) => !inFlight(u.update_id))),
       markDone: () => undefined,
     };
-    const batch = { durable: () => durable?.promise ?? Promise.resolve(), full: false };
+    const batch = {
+      durable: () => durable?.promise ?? Promise.resolve(),
+      get full() {
+        return buffersFull;
+      },
+      whenNotFull: () => new Promise<void>(() => undefined), // the database stays down
+    };
     const telegram = {
       token: '1:x',
       options: {},
@@ -277,6 +285,18 @@ describe('UpdateLedger', () => {
       dispatcher.finish(5);
       await settle();
       expect(answer).toEqual({ accepted: true });
+    });
+
+    it('answers 429 when the write buffers stay full past the deadline (database down)', async () => {
+      const ledger = ledgerWith(true, 'webhook');
+      await ledger.start();
+      buffersFull = true;
+      const deadline = new AbortController();
+      const answer = ledger.acceptWebhook(update(5), deadline.signal);
+      await settle();
+      deadline.abort();
+      await expect(answer).resolves.toMatchObject({ accepted: false, status: 429 });
+      expect(dispatcher.running.size).toBe(0);
     });
 
     it('refuses with 503 while draining and 429 when no room frees up in time', async () => {

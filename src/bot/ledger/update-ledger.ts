@@ -182,7 +182,7 @@ export class UpdateLedger implements EffectRecorder {
   /** Room for `count` more updates in the dispatcher, and write buffers below their bound. */
   async whenRoom(signal?: AbortSignal, count = 1): Promise<void> {
     await this.dispatcher.whenRoom(signal, count);
-    if (this.batch.full && !signal?.aborted) await this.batch.whenNotFull();
+    if (this.batch.full && !signal?.aborted) await this.whenNotFull(signal);
   }
 
   /** Resolves when nothing is unfinished, after `timeoutMs`, or when `signal` aborts. */
@@ -219,6 +219,19 @@ export class UpdateLedger implements EffectRecorder {
   /** EffectRecorder: Telegram's answer to effect n. */
   outcome(updateId: number, n: number, outcome: EffectOutcome): void {
     if (this.journaling) this.journal!.outcome(updateId, n, outcome);
+  }
+
+  /** The write buffers below their bound, or `signal` aborted (the database may stay down). */
+  private whenNotFull(signal?: AbortSignal): Promise<void> {
+    if (!signal) return this.batch.whenNotFull();
+    return new Promise((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      signal.addEventListener('abort', done, { once: true });
+      void this.batch.whenNotFull().then(done);
+    });
   }
 
   private async fresh(updates: Update[]): Promise<Update[]> {
