@@ -20,8 +20,24 @@ export function resolveLanguage(
 ): Language {
   for (const requested of [preferred, languageCode]) {
     if (!requested) continue;
-    const [match] = negotiateLanguages([requested], LANGUAGES, { strategy: 'filtering' });
-    if (match && isLanguage(match)) return match;
+    const match = negotiated(requested);
+    if (match) return match;
   }
   return DEFAULT_LANGUAGE;
+}
+
+/**
+ * Telegram's language tags are a small set; negotiating one parses locales each time (about 10 µs,
+ * once per reply), so each tag's answer is kept. Bounded, since a tag is whatever a client sends.
+ */
+const negotiatedTags = new Map<string, Language | null>();
+const NEGOTIATED_TAGS_MAX = 1000;
+
+function negotiated(tag: string): Language | null {
+  let match = negotiatedTags.get(tag);
+  if (match !== undefined) return match;
+  const [first] = negotiateLanguages([tag], LANGUAGES, { strategy: 'filtering' });
+  match = first && isLanguage(first) ? first : null;
+  if (negotiatedTags.size < NEGOTIATED_TAGS_MAX) negotiatedTags.set(tag, match);
+  return match;
 }
