@@ -204,9 +204,8 @@ export class UpdateDispatcher {
    * client (see BotContext). Errors propagate: `bot.catch` rethrows them (see BotLifecycle).
    */
   private async runThroughBot(update: Update, telegram: Telegram): Promise<void> {
-    const bot = this.bot;
     useClientFor(update, telegram);
-    await bot.handleUpdate(update);
+    await this.bot.handleUpdate(update);
   }
 
   private notify(): void {

@@ -1,5 +1,6 @@
 import { TelegramError } from 'telegraf';
 import { usesMessageBuckets } from '../../outbound/outbound.service';
+import { classifyFailure } from '../../outbound/retry-policy';
 
 /** What became of one effect of an update: Telegram's answer, or no answer known. */
 export type EffectOutcome =
@@ -35,9 +36,8 @@ export function isEffect(method: string): boolean {
 
 /** Calls Telegram answered with a refusal: it did not execute them, and would refuse again. */
 export function isRefusal(error: unknown): error is TelegramError {
-  return (
-    error instanceof TelegramError && error.code >= 400 && error.code < 500 && error.code !== 429
-  );
+  const { kind } = classifyFailure(error);
+  return error instanceof TelegramError && (kind === 'rejected' || kind === 'blocked');
 }
 
 /**
@@ -54,11 +54,6 @@ export class UpdateEffects {
     private readonly recorder: EffectRecorder,
     private readonly previous?: RecordedEffects,
   ) {}
-
-  /** Whether this is a run again of an update that already had effects. */
-  get replaying(): boolean {
-    return this.previous !== undefined && this.previous.size > 0;
-  }
 
   /** False once the update is finished: later calls (a timer a handler left) are not recorded. */
   get recording(): boolean {
