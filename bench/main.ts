@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { buildBaselines } from './baselines-build';
@@ -15,10 +15,6 @@ import {
   resultsTable,
   targetsTable,
 } from './report';
-
-const README_START = '<!-- bench results:start -->';
-const README_END = '<!-- bench results:end -->';
-const README_MARKER = '<!-- bench results -->';
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
@@ -63,10 +59,6 @@ async function main(): Promise<void> {
   writeFileSync(join(options.resultsDir, 'latest.md'), `# Benchmark results\n\n${markdown}`);
   process.stdout.write(`\n${resultsTable(results)}\n\n${targetsTable(targets)}\n\n`);
   process.stdout.write(`written: bench/results/latest.json, bench/results/latest.md\n`);
-  if (options.readme) {
-    updateReadme(markdown);
-    process.stdout.write('written: README.md (## Performance)\n');
-  }
 }
 
 function summary(r: RunResult): string {
@@ -89,21 +81,6 @@ function publicOptions(options: BenchOptions): Partial<BenchOptions> {
   delete rest.resultsDir;
   delete rest.adminUrl;
   return rest;
-}
-
-/** Replaces the README's results marker (or the previous results) under ## Performance. */
-function updateReadme(markdown: string): void {
-  const path = join(ROOT, 'README.md');
-  const readme = readFileSync(path, 'utf8');
-  const block = `${README_START}\n${markdown}${README_END}`;
-  const start = readme.indexOf(README_START);
-  const end = readme.indexOf(README_END);
-  let next: string;
-  if (start >= 0 && end > start)
-    next = readme.slice(0, start) + block + readme.slice(end + README_END.length);
-  else if (readme.includes(README_MARKER)) next = readme.replace(README_MARKER, block);
-  else throw new Error(`README.md has neither ${README_MARKER} nor ${README_START}`);
-  writeFileSync(path, next);
 }
 
 async function postgresVersion(adminUrl: string): Promise<string> {

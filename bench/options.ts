@@ -29,7 +29,6 @@ export interface BenchOptions {
   soak: { rate: number; seconds: number; users: number; warmupSeconds: number; baselines: boolean };
   cpuProf: boolean;
   heapSnapshot: boolean;
-  readme: boolean;
   resultsDir: string;
   extraEnv: Record<string, string>;
   /** Entry script of our service (default dist/main.js): compare a patched build side by side. */
@@ -56,8 +55,7 @@ export const USAGE = `npm run bench -- [options]
   --env KEY=VALUE                              extra environment for our service (repeatable)
   --service PATH                               entry script of our service (dist/main.js)
   --cpu-prof                                   CPU profile of each bot's measured phase (bench/results/profiles)
-  --heap-snapshot                              heap snapshot of our service after the load
-  --readme                                     write the results table into README.md (## Performance)`;
+  --heap-snapshot                              heap snapshot of our service after the load`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -87,7 +85,6 @@ export function parseOptions(argv: string[]): BenchOptions {
       env: { type: 'string', multiple: true, default: [] },
       'cpu-prof': { type: 'boolean', default: false },
       'heap-snapshot': { type: 'boolean', default: false },
-      readme: { type: 'boolean', default: false },
       service: { type: 'string', default: 'dist/main.js' },
       help: { type: 'boolean', default: false },
     },
@@ -145,7 +142,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     },
     cpuProf: values['cpu-prof'],
     heapSnapshot: values['heap-snapshot'],
-    readme: values.readme,
     resultsDir: join(__dirname, 'results'),
     service: values.service,
     extraEnv: Object.fromEntries(
