@@ -3,14 +3,14 @@ import { parseArgs } from 'node:util';
 import type { BotName } from './bots';
 import { DEFAULT_ADMIN_URL } from './database';
 
-export const PROFILES = ['burst', 'steady', 'mixed', 'idle', 'soak'] as const;
+export const PROFILES = ['burst', 'seed', 'steady', 'mixed', 'idle', 'soak'] as const;
 export type ProfileName = (typeof PROFILES)[number];
 /**
  * Profiles run `--rounds` times, the bots interleaved round by round: a single run of a few
  * seconds moves by ±15% on a shared machine, sometimes for minutes at a time, and interleaving
  * lets every bot meet the same phases.
  */
-export const ROUND_PROFILES: readonly ProfileName[] = ['burst', 'steady', 'mixed'];
+export const ROUND_PROFILES: readonly ProfileName[] = ['burst', 'seed', 'steady', 'mixed'];
 
 /** Everything a bench run is told on the command line, with defaults filled in. */
 export interface BenchOptions {
@@ -23,6 +23,7 @@ export interface BenchOptions {
   rounds: number;
   adminUrl: string;
   burst: { users: number; perUser: number };
+  seed: { users: number; perUser: number; settleSeconds: number };
   steady: { rate: number; seconds: number; users: number; warmupSeconds: number };
   mixed: { rate: number; seconds: number; users: number };
   idle: { seconds: number; settleSeconds: number };
@@ -37,14 +38,14 @@ export interface BenchOptions {
 
 export const USAGE = `npm run bench -- [options]
 
-  --profile burst|steady|mixed|idle|soak|all   comma-separated (default all)
+  --profile burst|seed|steady|mixed|idle|soak|all  comma-separated (default all)
   --bots ours,stock,telegraf,grammy            which bots to run (default all; soak runs ours only)
   --quick                                      small sizes: the whole run in about 5 minutes
-  --rounds N                                   burst, steady and mixed run N times, bots interleaved;
+  --rounds N                                   burst, seed, steady and mixed run N times, bots interleaved;
                                                the median run is reported (3; 1 with --quick)
   --embedded                                   our service on embedded PGlite instead of PostgreSQL
   --flood                                      the fake Bot API enforces 30 msg/s and 1 msg/s per chat
-  --users N --per-user N                       burst size (10000 x 2)
+  --users N --per-user N                       burst size (10000 x 2); seed is always 500 x 4
   --rate N --seconds N --steady-users N        steady load (500 msg/s, 20 s, 5000 users)
   --steady-warmup N                            seconds at that rate before measuring (3)
   --mixed-rate N --mixed-seconds N --mixed-users N  mixed load (300 msg/s, 15 s, 2000 users)
@@ -121,6 +122,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     rounds: Math.round(num(values.rounds, 3, 1)),
     adminUrl: values['admin-url'],
     burst: { users: num(values.users, 10_000, 2_000), perUser: num(values['per-user'], 2, 2) },
+    seed: { users: 500, perUser: 4, settleSeconds: quick ? 5 : 10 },
     steady: {
       rate: num(values.rate, 500, 300),
       seconds: num(values.seconds, 20, 10),

@@ -30,6 +30,29 @@ function burst(options: BenchOptions): { expected: number; drive: Driver } {
 }
 
 /**
+ * seed: the load the service was specified for, 500 users × 4 messages (round by round), against
+ * external PostgreSQL; peak RSS (VmHWM, boot included) and RSS once the load has settled.
+ */
+function seed(options: BenchOptions): { expected: number; drive: Driver } {
+  const { users, perUser, settleSeconds } = options.seed;
+  const total = users * perUser;
+  return {
+    expected: total,
+    drive: async (run) => {
+      const startedAt = performance.now();
+      for (let round = 0; round < perUser; round++) {
+        for (let u = 0; u < users; u++)
+          run.tracker.expect(run.stream.push(UpdateKind.Text, u, startedAt));
+      }
+      await waitForReplies(run, total, 30_000);
+      // The end-of-run RSS is then the settled working set, not the burst's garbage.
+      await sleep(settleSeconds * 1000);
+      return { sent: total, expectedReplies: total, startedAt, extra: { users, perUser } };
+    },
+  };
+}
+
+/**
  * steady: open-loop arrivals at a fixed rate; latency percentiles. Every bot first gets
  * `warmupSeconds` of the same load, not measured: steady-state latency, not JIT warm-up (which
  * takes about half a second for our service and would otherwise be most of its p99).
@@ -270,6 +293,7 @@ function studentT975(df: number): number {
 
 const DRIVERS: Record<ProfileName, (o: BenchOptions) => { expected: number; drive: Driver }> = {
   burst,
+  seed,
   steady,
   mixed,
   idle,

@@ -50,9 +50,11 @@ const find = (results: RunResult[], profile: string, bot: BotName) =>
   results.find((r) => r.profile === profile && r.bot === bot && r.ok) ??
   results.find((r) => r.profile === profile && r.bot === bot);
 
-/** The figure rounds are ranked by: throughput for burst, p99 latency for the others. */
+/** The figure rounds are ranked by: throughput for burst, peak RSS for seed, p99 latency otherwise. */
 function rankFigure(r: RunResult): number | null {
-  return r.profile === 'burst' ? r.msgPerSec : (r.latency?.p99 ?? null);
+  if (r.profile === 'burst') return r.msgPerSec;
+  if (r.profile === 'seed') return r.peakRssMb;
+  return r.latency?.p99 ?? null;
 }
 
 /**
@@ -73,7 +75,7 @@ export function medianRuns(runs: RunResult[]): RunResult[] {
     const failed = group.find((r) => !r.ok);
     if (failed) return failed;
     const figures = group.map((r) => rankFigure(r) ?? NaN);
-    // Worse first: ascending msg/s, descending latency.
+    // Worse first: ascending msg/s, descending latency and RSS.
     const sign = group[0].profile === 'burst' ? 1 : -1;
     const sorted = [...group].sort((a, b) => sign * ((rankFigure(a) ?? 0) - (rankFigure(b) ?? 0)));
     const median = sorted[Math.floor((sorted.length - 1) / 2)];
@@ -145,6 +147,21 @@ export function evaluateTargets(results: RunResult[]): Target[] {
     (v) => v <= 100,
     (v) => `${v} MB`,
   );
+  const seedOurs = find(results, 'seed', 'ours');
+  add(
+    'peak RSS, 500 users × 4 messages, boot included (seed)',
+    seedOurs?.peakRssMb,
+    '≤ 100 MB',
+    (v) => v <= 100,
+    (v) => `${v} MB`,
+  );
+  add(
+    'seed peak RSS vs stock nestjs-telegraf',
+    ratio(seedOurs?.peakRssMb, find(results, 'seed', 'stock')?.peakRssMb),
+    '< 1.0×',
+    (v) => v < 1,
+    x,
+  );
   const ours = results.filter((r) => r.bot === 'ours' && r.dbPeakConnections !== null);
   add(
     'DB connections at peak (all profiles)',
@@ -210,11 +227,18 @@ function notes(r: RunResult): string {
   if (!r.ok && r.error) parts.push(`**${r.error}**`);
   if (r.profile === 'burst' && r.durationSec !== null) parts.push(`drained in ${r.durationSec} s`);
   if (r.rounds) {
-    const range = `${n(r.rounds.min, r.profile === 'burst' ? 0 : 2)}–${n(r.rounds.max, r.profile === 'burst' ? 0 : 2)}`;
-    parts.push(
-      `median of ${r.rounds.count} rounds (${r.profile === 'burst' ? `${range} msg/s` : `p99 ${range} ms`})`,
-    );
+    const digits =
+      r.profile === 'steady' || r.profile === 'mixed' ? 2 : r.profile === 'seed' ? 1 : 0;
+    const range = `${n(r.rounds.min, digits)}–${n(r.rounds.max, digits)}`;
+    const unit =
+      r.profile === 'burst'
+        ? `${range} msg/s`
+        : r.profile === 'seed'
+          ? `peak RSS ${range} MB`
+          : `p99 ${range} ms`;
+    parts.push(`median of ${r.rounds.count} rounds (${unit})`);
   }
+  if (r.profile === 'seed' && r.endRssMb !== null) parts.push(`RSS settled ${r.endRssMb} MB`);
   if (r.profile === 'steady' && r.latency?.slowest) {
     const { pollWaitMs, afterPollMs } = r.latency.slowest;
     parts.push(
@@ -305,6 +329,8 @@ export function markdownReport(
   const sizes = [
     options.profiles.includes('burst') &&
       `burst ${options.burst.users.toLocaleString('en')} users × ${options.burst.perUser}`,
+    options.profiles.includes('seed') &&
+      `seed ${options.seed.users} users × ${options.seed.perUser} (RSS settled ${options.seed.settleSeconds} s after the last reply)`,
     options.profiles.includes('steady') &&
       `steady ${options.steady.rate} msg/s × ${options.steady.seconds} s from ${options.steady.users.toLocaleString('en')} users`,
     options.profiles.includes('mixed') &&
@@ -314,7 +340,7 @@ export function markdownReport(
       `soak ${options.soak.rate} msg/s × ${options.soak.seconds} s (warm-up ${options.soak.warmupSeconds} s)`,
     options.rounds > 1 &&
       options.profiles.some((p) => ROUND_PROFILES.includes(p)) &&
-      `burst, steady and mixed: the median of ${options.rounds} rounds, bots interleaved`,
+      `burst, seed, steady and mixed: the median of ${options.rounds} rounds, bots interleaved`,
   ].filter(Boolean);
   return [
     `Measured ${when.toISOString().replace(/\.\d+Z$/, 'Z')} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB RAM, ` +
