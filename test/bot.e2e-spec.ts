@@ -7,6 +7,7 @@ import {
   user,
 } from './fake-bot-api/updates';
 import { startBotApp, type BotTestContext } from './support/bot-app';
+import { whenSettled } from './support/settled';
 
 const ADMIN = 4242;
 
@@ -72,7 +73,8 @@ describe('reference bot over the fake Bot API', () => {
       chatId: 1002,
       updateId,
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await t.api.waitFor(() => t.api.unconfirmed === 0, 10_000, 'update confirmed');
+    await whenSettled(t.app);
     expect(t.api.repliesTo(1002)).toEqual([texts.saved]);
   });
 
@@ -164,7 +166,8 @@ describe('reference bot over the fake Bot API', () => {
       textMessage(1011, '/help@other_bot', { chat: group }),
     );
     await t.api.waitFor(() => t.api.repliesTo(-100123).length === 1, 10_000, 'group help');
-    await new Promise((r) => setTimeout(r, 500));
+    await t.api.waitFor(() => t.api.unconfirmed === 0, 10_000, 'updates confirmed');
+    await whenSettled(t.app);
     expect(t.api.repliesTo(-100123)).toEqual([texts.help]);
   });
 

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { startBotApp, type BotTestContext } from './support/bot-app';
+import { eventually } from './support/batch-faults';
 import { TcpProxy } from './support/tcp-proxy';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
@@ -11,6 +12,9 @@ describeWithServer('observability endpoints during a database outage', () => {
   let proxy: TcpProxy;
   let t: BotTestContext;
   const http = () => request(t.app.getHttpServer());
+  // As a Kubernetes probe does: an answer later than its timeout is a failed probe. The database
+  // ping gives up after 3 s, so an endpoint that waits for a dead socket misses this.
+  const probe = (path: string) => http().get(path).timeout({ response: 5000 });
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -36,26 +40,20 @@ describeWithServer('observability endpoints during a database outage', () => {
 
   it('answers 503 on /health and /health/ready, 200 on /health/live, within the ping timeout', async () => {
     proxy.cut();
-    const started = Date.now();
-    // Probes share a successful ping for up to a second.
-    let health = await http().get('/health');
-    while (health.status === 200 && Date.now() - started < 2000)
-      health = await http().get('/health');
-    expect(health.status).toBe(503);
+    // Probes share a successful ping for up to a second: a few more 200s may come first.
+    let health = await probe('/health');
+    await eventually(async () => (health = await probe('/health')).status === 503);
     expect(health.body.status).toBe('error');
     // A short code, never the error text (it names hosts and ports).
     expect(health.body.error.database).toEqual({ status: 'down', code: 'unreachable' });
     expect(health.body.details.memory_heap).toEqual({ status: 'up' });
-    const ready = await http().get('/health/ready').expect(503);
+    const ready = await probe('/health/ready').expect(503);
     expect(ready.body.error.database.status).toBe('down');
-    await http().get('/health/live').expect(200);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    await probe('/health/live').expect(200);
   });
 
   it('reports connected: false on /db-status with the error and its time, without hanging', async () => {
-    const started = Date.now();
-    const res = await http().get('/db-status').expect(200);
-    expect(Date.now() - started).toBeLessThan(5000);
+    const res = await probe('/db-status').expect(200);
     expect(res.body).toMatchObject({
       connected: false,
       engine: 'postgresql',

@@ -4,6 +4,7 @@ import type Redis from 'ioredis';
 import { REDIS_CLIENT } from '../src/redis/redis.module';
 import { startBotApp, type BotTestContext } from './support/bot-app';
 import { createTestDatabase, replicaOf, type TestDatabase } from './support/test-database';
+import { whenSettled } from './support/settled';
 
 jest.setTimeout(90_000);
 
@@ -44,7 +45,8 @@ describe('per-user rate limit shared through Redis', () => {
       20_000,
       'four acks and a notice from b',
     );
-    await new Promise((r) => setTimeout(r, 500));
+    await b.api.waitFor(() => b.api.unconfirmed === 0, 10_000, 'b confirmed all six');
+    await whenSettled([a.app, b.app]);
 
     expect(a.api.repliesTo(userId)).toEqual(Array(6).fill(texts.saved));
     const fromB = b.api.repliesTo(userId);

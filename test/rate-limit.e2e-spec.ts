@@ -1,6 +1,7 @@
 import { texts } from './support/texts';
 import { callbackQuery, textMessage } from './fake-bot-api/updates';
 import { startBotApp, type BotTestContext } from './support/bot-app';
+import { whenSettled } from './support/settled';
 
 jest.setTimeout(60_000);
 
@@ -23,7 +24,11 @@ describe('per-user rate limit (10 per 60 s, in memory)', () => {
     Number(
       (await t.query('SELECT count(*)::int AS n FROM messages WHERE user_id = $1', [userId]))[0].n,
     );
-  const settle = () => new Promise((r) => setTimeout(r, 500));
+  // Every update delivered is decided: what it was going to send has been sent.
+  const settle = async () => {
+    await t.api.waitFor(() => t.api.unconfirmed === 0, 10_000, 'updates confirmed');
+    await whenSettled(t.app);
+  };
 
   it('drops the 11th to 15th message in a minute, notifies once, stores 10, and leaves others alone', async () => {
     for (let i = 1; i <= 15; i++) t.api.push(textMessage(3001, `message ${i}`));

@@ -3,6 +3,7 @@ import { FakeBotApi } from './fake-bot-api/fake-bot-api.server';
 import { textMessage } from './fake-bot-api/updates';
 import { startBotApp, TEST_TOKEN, type BotTestContext } from './support/bot-app';
 import { createTestDatabase, replicaOf, type TestDatabase } from './support/test-database';
+import { whenSettled } from './support/settled';
 
 const { TEST_DATABASE_URL, TEST_REDIS_URL } = process.env;
 // Replicas share state through a real PostgreSQL server and Redis; PGlite is single-process.
@@ -56,7 +57,7 @@ describeShared('three webhook replicas sharing PostgreSQL and Redis', () => {
     }));
     await api.deliverWebhook(updates, targets(), { concurrency: 1 });
     await api.waitFor(() => api.repliesTo(user).length >= 11, 15_000, '10 acks and a notice');
-    await new Promise((r) => setTimeout(r, 1000));
+    await whenSettled(replicas.map((r) => r.app));
     const replies = api.repliesTo(user);
     expect(replies.filter((r) => r === 'Saved.')).toHaveLength(10);
     expect(replies.filter((r) => r.startsWith('Slow down'))).toHaveLength(1);
@@ -86,7 +87,7 @@ describeShared('three webhook replicas sharing PostgreSQL and Redis', () => {
       ]);
     for (let i = 0; i < 100 && (await rows()) < 1000; i++)
       await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 500));
+    await whenSettled(replicas.map((r) => r.app));
     expect(replies()).toBe(1000);
     await expect(rows()).resolves.toBe(1000);
   });

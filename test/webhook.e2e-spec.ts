@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { textMessage } from './fake-bot-api/updates';
 import { startBotApp, type BotTestContext } from './support/bot-app';
+import { whenSettled } from './support/settled';
 
 const SECRET = 'webhook-secret_0123456789abcdefghijklmnop';
 const WEBHOOK_ENV = {
@@ -49,7 +50,7 @@ describe('webhook mode', () => {
     await expect(
       post(update, { 'x-telegram-bot-api-secret-token': 'wrong' }).then((r) => r.status),
     ).resolves.toBe(403);
-    await new Promise((r) => setTimeout(r, 300));
+    await whenSettled(t.app);
     expect(t.api.repliesTo(3001)).toEqual([]);
     await expect(messageCount()).resolves.toBe(0);
   });
@@ -76,7 +77,7 @@ describe('webhook mode', () => {
     await t.api.waitFor(() => t.api.callsOf('sendMessage').length >= 50, 10_000, '50 replies');
     for (let i = 0; i < 100 && (await messageCount()) < 50; i++)
       await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 300));
+    await whenSettled(t.app);
     expect(t.api.callsOf('sendMessage')).toHaveLength(50);
     await expect(messageCount()).resolves.toBe(50);
   });

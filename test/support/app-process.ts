@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { builtEntry } from './built-entry';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -11,10 +12,10 @@ export interface AppProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the real entry point (src/main.ts through ts-node) as a child process with `env`. */
+/** Runs the real entry point (dist/main.js, see builtEntry) as a child process with `env`. */
 export function spawnApp(env: Record<string, string>): AppProcess {
   let output = '';
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+  const child = spawn(process.execPath, [builtEntry('main.js')], {
     cwd: ROOT,
     // A private DATA_DIR unless given: the journal of one test must never be replayed by another.
     env: {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { builtEntry } from './built-entry';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -16,7 +17,7 @@ export interface SandboxProcess {
 }
 
 /**
- * Runs `npm run sandbox`'s command (src/sandbox/main.ts through ts-node) as a child process, with
+ * Runs `npm run sandbox`'s command (built: dist/sandbox/main.js, see builtEntry) as a child process, with
  * PGlite in a fresh DATA_DIR and a free port, and resolves once it printed its address. The
  * generous deadline is for a busy CI machine (a fresh PGlite compiles its WASM and migrates).
  */
@@ -27,15 +28,11 @@ export async function startSandboxProcess(
   // A DATA_DIR given in `env` is the caller's to keep (a restart); a fresh one is removed on stop.
   const ownDir = !env.DATA_DIR;
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'tgbot-sandbox-'));
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', 'src/sandbox/main.ts'],
-    {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', SANDBOX_PORT: '0', ...env, DATA_DIR: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [builtEntry('sandbox/main.js')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', SANDBOX_PORT: '0', ...env, DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

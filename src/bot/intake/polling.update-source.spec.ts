@@ -150,4 +150,56 @@ describe('PollingUpdateSource', () => {
     expect(received[0]).toEqual([update(1)]);
     expect(status.intakeRunning).toBe(true);
   });
+
+  it('backs off longer after each failed poll and starts over after an answer', async () => {
+    jest.spyOn(Math, 'random').mockReturnValue(0); // backoff 250, 500, 1000 ms
+    answers = [apiError(502), apiError(502), [], apiError(502)];
+    source.start();
+    await jest.advanceTimersByTimeAsync(249);
+    expect(polls).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(polls).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(499);
+    expect(polls).toHaveLength(2);
+    // The third poll is answered; the fourth fails; the fifth waits the first backoff again.
+    await jest.advanceTimersByTimeAsync(1);
+    expect(polls).toHaveLength(4);
+    await jest.advanceTimersByTimeAsync(250);
+    expect(polls).toHaveLength(5);
+  });
+
+  it('never confirms the offset of a poll that failed, and asks for the same updates again', async () => {
+    jest.spyOn(Math, 'random').mockReturnValue(0);
+    answers = [[update(5)], new Error('ECONNRESET'), [update(6)]];
+    source.start();
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(polls.map((p) => p.offset).slice(0, 4)).toEqual([0, 6, 6, 7]);
+    // Offset 6 counts as confirmed once, by the poll that was answered; 7 waits on the long poll.
+    expect(confirmed).toEqual([0, 6]);
+    expect(received.slice(0, 2)).toEqual([[update(5)], [update(6)]]);
+  });
+
+  it('stop() cuts a long poll short and ends the loop, with nothing polled after it', async () => {
+    source.start();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(polls).toHaveLength(1);
+
+    await source.stop(); // no timer advanced: the poll in flight was aborted, not waited out
+
+    expect(status.intakeRunning).toBe(false);
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(polls).toHaveLength(1);
+  });
+
+  it('stop() during a backoff ends the loop without waiting the backoff out', async () => {
+    answers = [apiError(409)];
+    source.start();
+    await jest.advanceTimersByTimeAsync(0);
+
+    await source.stop();
+
+    expect(status.intakeRunning).toBe(false);
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(polls).toHaveLength(1);
+  });
 });
