@@ -143,6 +143,7 @@ describe('observability endpoints under bot traffic', () => {
     }
   });
 
+  // Runs after the traffic above, so figures that exist only once updates flowed are numbers.
   describe('field contract: the structure operators, dashboards and admins read', () => {
     const shape = async (path: string, maps: string[] = []) =>
       jsonShape((await http().get(path).expect(200)).body, maps);

@@ -13,6 +13,7 @@ import {
   type BatchConfig,
   type TelegramConfig,
 } from '../config/app.config';
+import { BotCacheModule } from '../cache/cache.module';
 import { DataDirLock } from '../data-dir/data-dir.lock';
 import { I18nModule } from '../i18n/i18n.module';
 import { MessagesModule } from '../messages/messages.module';
@@ -51,6 +52,7 @@ import { StartUpdate } from './updates/start.update';
 @Module({
   imports: [
     TerminusModule,
+    BotCacheModule,
     UsersModule,
     I18nModule,
     MessagesModule,
@@ -109,7 +111,7 @@ import { StartUpdate } from './updates/start.update';
     ExpiredButtonUpdate,
     MessageUpdate,
   ],
-  exports: [BotStatusService, BotHealthIndicator],
+  exports: [BotStatusService, BotHealthIndicator, BotMetrics],
 })
 export class BotModule implements NestModule {
   constructor(@Inject(telegramConfig.KEY) private readonly config: TelegramConfig) {}
