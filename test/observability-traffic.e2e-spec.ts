@@ -197,12 +197,12 @@ describe('observability endpoints under bot traffic', () => {
       t.api.push(textMessage(ADMIN, '/stats'));
       await t.api.waitFor(() => t.api.repliesTo(ADMIN).length === 1, 10_000, 'stats');
       const [reply] = t.api.repliesTo(ADMIN);
-      // Traffic above made cache reads, so the ratio is a number, not "n/a".
+      // Traffic above made cache reads, so the ratio is a percentage, not "n/a".
       expect(reply.replace(/\d+/g, 'N')).toBe(
         [
           'Users: N',
           'Messages: N',
-          'Cache hit ratio: N',
+          'Cache hit ratio: N%',
           'Rate limited: N',
           'Pending writes: N',
           'Outbound queue: N',
