@@ -32,13 +32,13 @@ export interface DispatcherSnapshot {
 }
 
 /** The read side of the intake's and the dispatcher's counters. */
-export interface BotStats {
+export interface UpdateStats {
   snapshot(): Promise<{ polling: PollingSnapshot; dispatcher: DispatcherSnapshot }>;
 }
 
 /** Counters of the update intake and the dispatcher: scraped by Prometheus, read through snapshot(). */
 @Injectable()
-export class BotMetrics implements BotStats {
+export class BotMetrics implements UpdateStats {
   readonly polls: Counter;
   readonly emptyPolls: Counter;
   readonly updatesReceived: Counter;

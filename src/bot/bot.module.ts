@@ -7,13 +7,13 @@ import {
 } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TelegrafModule } from 'nestjs-telegraf';
+import { BotCacheModule } from '../cache/cache.module';
 import {
   batchConfig,
   telegramConfig,
   type BatchConfig,
   type TelegramConfig,
 } from '../config/app.config';
-import { BotCacheModule } from '../cache/cache.module';
 import { DataDirLock } from '../data-dir/data-dir.lock';
 import { I18nModule } from '../i18n/i18n.module';
 import { MessagesModule } from '../messages/messages.module';

@@ -3,7 +3,7 @@ import { BatchService } from '../batch/batch.service';
 import type { BatchStats } from '../batch/batch.metrics';
 import {
   BotMetrics,
-  type BotStats,
+  type UpdateStats,
   type DispatcherSnapshot,
   type PollingSnapshot,
 } from '../bot/bot.metrics';
@@ -35,7 +35,7 @@ const ageSec = (at: Date | null) =>
 export class BotOptimizationService {
   constructor(
     private readonly status: BotStatusService,
-    @Inject(BotMetrics) private readonly bot: BotStats,
+    @Inject(BotMetrics) private readonly updates: UpdateStats,
     private readonly cache: BotCacheService,
     private readonly rateLimit: RateLimitService,
     @Inject(BatchService) private readonly batch: BatchStats,
@@ -47,8 +47,8 @@ export class BotOptimizationService {
   ) {}
 
   async snapshot() {
-    const [bot, cache, rateLimit, batch, outbound] = await Promise.all([
-      this.bot.snapshot(),
+    const [updates, cache, rateLimit, batch, outbound] = await Promise.all([
+      this.updates.snapshot(),
       this.cacheStats(),
       this.rateLimitStats(),
       this.batchStats(),
@@ -62,13 +62,13 @@ export class BotOptimizationService {
         ready: this.status.ready,
         lastError: this.status.lastIntakeError,
       },
-      polling: this.polling(bot.polling),
+      polling: this.polling(updates.polling),
       // The URL is left out: operators sometimes put a secret in its path.
       webhook:
         this.telegram.mode === 'webhook'
           ? { maxConnections: this.telegram.webhookMaxConnections }
           : null,
-      dispatcher: this.dispatcher(bot.dispatcher),
+      dispatcher: this.dispatcher(updates.dispatcher),
       cache,
       rateLimit,
       redis: this.redis.snapshot(),
