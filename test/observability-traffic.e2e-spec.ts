@@ -4,8 +4,10 @@ import request from 'supertest';
 import { BotStatusService } from '../src/bot/bot-status.service';
 import { textMessage } from './fake-bot-api/updates';
 import { startBotApp, type BotTestContext } from './support/bot-app';
+import { jsonShape, metricFamilies } from './support/json-shape';
 
 const RATE_LIMIT = 5;
+const ADMIN = 2999;
 
 describe('observability endpoints under bot traffic', () => {
   let t: BotTestContext;
@@ -21,7 +23,7 @@ describe('observability endpoints under bot traffic', () => {
   };
 
   beforeAll(async () => {
-    t = await startBotApp({ RATE_LIMIT: String(RATE_LIMIT) });
+    t = await startBotApp({ RATE_LIMIT: String(RATE_LIMIT), ADMIN_USER_ID: String(ADMIN) });
     await t.api.waitFor(() => t.api.polls.length > 0, 10_000, 'first poll');
   });
   afterAll(() => t.close());
@@ -139,5 +141,73 @@ describe('observability endpoints under bot traffic', () => {
     } finally {
       status.draining = false;
     }
+  });
+
+  // Runs after the traffic above, so figures that exist only once updates flowed are numbers.
+  describe('field contract: the structure operators, dashboards and admins read', () => {
+    const shape = async (path: string, maps: string[] = []) =>
+      jsonShape((await http().get(path).expect(200)).body, maps);
+
+    it('keeps the fields and value types of the JSON endpoints', async () => {
+      expect({
+        health: await shape('/health'),
+        performance: await shape('/performance', ['handles.byType']),
+        botOptimization: await shape('/bot-optimization', ['outbound.apiCalls']),
+      }).toMatchSnapshot();
+    });
+
+    it('keeps the fields and value types of /db-status', async () => {
+      // The embedded database has no server pool: those fields say "not applicable" instead.
+      const embedded = !process.env.TEST_DATABASE_URL;
+      const setting = embedded ? 'string' : 'number';
+      const table = { estimatedRows: 'number', totalBytes: 'number' };
+      expect(await shape('/db-status', ['connections.byState'])).toEqual({
+        connected: 'boolean',
+        connections: embedded
+          ? 'string'
+          : { applicationName: 'string', byState: { '*': ['number'] }, total: 'number' },
+        database: 'string',
+        engine: 'string',
+        lastError: 'null',
+        lastErrorAt: 'null',
+        latencyMs: 'number',
+        pool: {
+          connectTimeoutMs: setting,
+          idleTimeoutMs: setting,
+          keepAliveInitialDelayMs: setting,
+          max: 'number',
+          queryTimeoutMs: setting,
+        },
+        poolStrategy: 'string',
+        preparedStatements: 'boolean',
+        retries: { startupAttemptsMax: 'number' },
+        serverVersion: 'string',
+        tables: { dead_letters: table, messages: table, users: table },
+        timestamp: 'string',
+      });
+    });
+
+    it('keeps the metric names, types, HELP texts and label names of /metrics', async () => {
+      const text = (await http().get('/metrics').expect(200)).text;
+      // Default process metrics come from prom-client; their labels depend on the runtime.
+      expect(metricFamilies(text, (name) => name.startsWith('telegram_bot_'))).toMatchSnapshot();
+    });
+
+    it("keeps the lines of an admin's /stats reply", async () => {
+      t.api.push(textMessage(ADMIN, '/stats'));
+      await t.api.waitFor(() => t.api.repliesTo(ADMIN).length === 1, 10_000, 'stats');
+      const [reply] = t.api.repliesTo(ADMIN);
+      // Traffic above made cache reads, so the ratio is a percentage, not "n/a".
+      expect(reply.replace(/\d+/g, 'N')).toBe(
+        [
+          'Users: N',
+          'Messages: N',
+          'Cache hit ratio: N%',
+          'Rate limited: N',
+          'Pending writes: N',
+          'Outbound queue: N',
+        ].join('\n'),
+      );
+    });
   });
 });

@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { medianAndP99 } from '../metrics/metric-values';
+import type { BatchSnapshot } from './batch.types';
 
 /** What the gauges read at scrape time. */
 export interface BatchGaugeSource {
@@ -7,7 +9,7 @@ export interface BatchGaugeSource {
   oldestPendingAgeSeconds(): number;
 }
 
-/** Plain totals, for BatchService.snapshot(). */
+/** Plain totals, for BatchService.snapshot(); the Prometheus counters read them when scraped. */
 export interface BatchTotals {
   flushes: number;
   /** Rows committed per table (as its statement returned them). */
@@ -19,7 +21,17 @@ export interface BatchTotals {
   lastFlushDurationMs: number | null;
 }
 
-/** Batch counters in the shared registry, scraped by Prometheus and read by /bot-optimization. */
+/** The read side of the write-behind engine's figures. */
+export interface BatchStats {
+  snapshot(): BatchSnapshot;
+  /** Median and p99 duration of committed flushes in seconds; null before the first flush. */
+  flushDurationSec(): Promise<{ p50: number | null; p99: number | null }>;
+}
+
+/**
+ * Batch figures: `totals` holds every count once; the Prometheus counters copy it when scraped,
+ * the flush durations live in the histogram.
+ */
 export class BatchMetrics {
   readonly totals: BatchTotals = {
     flushes: 0,
@@ -30,17 +42,23 @@ export class BatchMetrics {
     lastFlushAt: null,
     lastFlushDurationMs: null,
   };
-  readonly flushes: Counter;
-  readonly rowsWritten: Counter<'buffer'>;
-  readonly failures: Counter;
-  readonly retries: Counter;
-  readonly deadLetters: Counter;
-  readonly lastFlush: Gauge;
-  readonly flushDuration: Histogram;
+  private readonly flushDuration: Histogram;
   private tables: string[] = [];
 
   constructor(registry: Registry, source: BatchGaugeSource) {
     const registers = [registry];
+    const totals = this.totals;
+    /** A counter whose value is `read()` at scrape time. */
+    const counter = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
     new Gauge({
       name: 'telegram_bot_batch_pending_rows',
       help: 'Rows buffered and not yet committed, per buffer',
@@ -58,36 +76,41 @@ export class BatchMetrics {
         this.set(source.oldestPendingAgeSeconds());
       },
     });
-    this.flushes = new Counter({
-      name: 'telegram_bot_batch_flushes_total',
-      help: 'Flushes committed',
-      registers,
-    });
-    this.rowsWritten = new Counter({
+    counter('telegram_bot_batch_flushes_total', 'Flushes committed', () => totals.flushes);
+    new Counter({
       name: 'telegram_bot_batch_rows_written_total',
       help: 'Rows committed, per buffer (as its statement returned them: replays excluded)',
       labelNames: ['buffer'],
       registers,
+      collect() {
+        this.reset();
+        for (const [buffer, rows] of Object.entries(totals.rowsWritten)) {
+          this.inc({ buffer }, rows);
+        }
+      },
     });
-    this.failures = new Counter({
-      name: 'telegram_bot_batch_flush_failures_total',
-      help: 'Flushes that failed and kept their rows',
-      registers,
-    });
-    this.retries = new Counter({
-      name: 'telegram_bot_batch_retries_total',
-      help: 'Flush retries scheduled after a failure',
-      registers,
-    });
-    this.deadLetters = new Counter({
-      name: 'telegram_bot_batch_dead_letters_total',
-      help: 'Rows refused for their content and stored in dead_letters',
-      registers,
-    });
-    this.lastFlush = new Gauge({
+    counter(
+      'telegram_bot_batch_flush_failures_total',
+      'Flushes that failed and kept their rows',
+      () => totals.failures,
+    );
+    counter(
+      'telegram_bot_batch_retries_total',
+      'Flush retries scheduled after a failure',
+      () => totals.retries,
+    );
+    counter(
+      'telegram_bot_batch_dead_letters_total',
+      'Rows refused for their content and stored in dead_letters',
+      () => totals.deadLetters,
+    );
+    new Gauge({
       name: 'telegram_bot_batch_last_flush_timestamp_seconds',
       help: 'Unix time of the last committed flush',
       registers,
+      collect() {
+        this.set((totals.lastFlushAt?.getTime() ?? 0) / 1000);
+      },
     });
     this.flushDuration = new Histogram({
       name: 'telegram_bot_batch_flush_duration_seconds',
@@ -97,45 +120,39 @@ export class BatchMetrics {
     });
   }
 
-  /** The tables in statement order; their counters start at 0, so they are scraped before a flush. */
+  /** The tables in statement order; their counts start at 0, so they are scraped before a flush. */
   setTables(tables: readonly string[]): void {
     this.tables = [...tables];
-    for (const table of tables) {
-      this.totals.rowsWritten[table] = 0;
-      this.rowsWritten.inc({ buffer: table }, 0);
-    }
+    for (const table of tables) this.totals.rowsWritten[table] = 0;
   }
 
   recordFlush(durationMs: number): void {
     this.totals.flushes++;
     this.totals.lastFlushAt = new Date();
     this.totals.lastFlushDurationMs = Math.round(durationMs * 100) / 100;
-    this.flushes.inc();
-    this.lastFlush.set(Date.now() / 1000);
     this.flushDuration.observe(durationMs / 1000);
   }
 
   /** Rows one statement wrote, per table in statement order (see setTables). */
   recordWritten(rows: readonly number[]): void {
     rows.forEach((n, i) => {
-      const table = this.tables[i];
-      this.totals.rowsWritten[table] += n;
-      this.rowsWritten.inc({ buffer: table }, n);
+      this.totals.rowsWritten[this.tables[i]] += n;
     });
   }
 
   recordFailure(): void {
     this.totals.failures++;
-    this.failures.inc();
   }
 
   recordRetry(): void {
     this.totals.retries++;
-    this.retries.inc();
   }
 
   recordDeadLetter(): void {
     this.totals.deadLetters++;
-    this.deadLetters.inc();
+  }
+
+  flushDurationSec(): Promise<{ p50: number | null; p99: number | null }> {
+    return medianAndP99(this.flushDuration);
   }
 }

@@ -17,7 +17,7 @@ import { BatchFlusher } from './batch.flusher';
 import { BatchJournal } from './batch.journal';
 import type { JournalRecord } from './batch.journal-codec';
 import { FlushLoop } from './batch.loop';
-import { BatchMetrics } from './batch.metrics';
+import { BatchMetrics, type BatchStats } from './batch.metrics';
 import { flushStatement, statementOrder } from './batch.sql';
 import type { AnyBatchTable, BatchQueue, BatchTable } from './batch.table';
 import { BatchFlushTask } from './batch.task';
@@ -47,7 +47,7 @@ interface Engine {
  */
 @Injectable()
 export class BatchService
-  implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
+  implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown, BatchStats
 {
   private readonly logger = new Logger(BatchService.name);
   private readonly tables: AnyBatchTable[] = [];
@@ -183,7 +183,7 @@ export class BatchService
     await this.journal?.close(this.buffers.pending === 0);
   }
 
-  /** Current numbers as a plain object, for /bot-optimization. */
+  /** Current numbers as a plain object, for /bot-optimization and /stats. */
   snapshot(): BatchSnapshot {
     const s = this.metrics.totals;
     return {
@@ -200,6 +200,10 @@ export class BatchService
       lastFlushAt: s.lastFlushAt?.toISOString() ?? null,
       lastFlushDurationMs: s.lastFlushDurationMs,
     };
+  }
+
+  flushDurationSec(): Promise<{ p50: number | null; p99: number | null }> {
+    return this.metrics.flushDurationSec();
   }
 
   private get buffers(): BatchBuffers {

@@ -1,11 +1,44 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { telegramConfig, type TelegramConfig } from '../config/app.config';
+import { medianAndP99, total } from '../metrics/metric-values';
 import { METRICS_REGISTRY } from '../metrics/metrics.registry';
 
-/** Counters of the update intake and the dispatcher. */
+/** What the poll loop has seen (webhook updates count as received too). */
+export interface PollingSnapshot {
+  /** getUpdates calls answered. */
+  polls: number;
+  emptyPolls: number;
+  updatesReceived: number;
+  /** Failed getUpdates calls, every kind. */
+  errors: number;
+  /** getUpdates answered 409. */
+  conflicts: number;
+  /** When getUpdates last answered; null before the first answer. */
+  lastPollAt: Date | null;
+}
+
+/** What the dispatcher is doing and has done. */
+export interface DispatcherSnapshot {
+  inFlight: number;
+  concurrency: number;
+  handled: number;
+  failed: number;
+  timedOut: number;
+  /** Updates dropped as already seen, every reason. */
+  duplicates: number;
+  /** Median and p99 handler time in seconds; null before the first update. */
+  handlerDurationSec: { p50: number | null; p99: number | null };
+}
+
+/** The read side of the intake's and the dispatcher's counters. */
+export interface UpdateStats {
+  snapshot(): Promise<{ polling: PollingSnapshot; dispatcher: DispatcherSnapshot }>;
+}
+
+/** Counters of the update intake and the dispatcher: scraped by Prometheus, read through snapshot(). */
 @Injectable()
-export class BotMetrics {
+export class BotMetrics implements UpdateStats {
   readonly polls: Counter;
   readonly emptyPolls: Counter;
   readonly updatesReceived: Counter;
@@ -24,6 +57,7 @@ export class BotMetrics {
   readonly journalDamaged: Counter;
   readonly webhookRefused: Counter<'reason'>;
   readonly callbacksAnsweredEarly: Counter;
+  private readonly concurrency: Gauge;
 
   constructor(
     @Inject(METRICS_REGISTRY) registry: Registry,
@@ -66,11 +100,12 @@ export class BotMetrics {
       help: 'Updates accepted and not yet handled',
       registers,
     });
-    new Gauge({
+    this.concurrency = new Gauge({
       name: 'telegram_bot_dispatch_concurrency',
       help: 'Chats handled at the same time, at most',
       registers,
-    }).set(config.dispatchConcurrency);
+    });
+    this.concurrency.set(config.dispatchConcurrency);
     this.handled = new Counter({
       name: 'telegram_bot_updates_handled_total',
       help: 'Updates whose handler finished',
@@ -129,5 +164,45 @@ export class BotMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
       registers,
     });
+  }
+
+  async snapshot(): Promise<{ polling: PollingSnapshot; dispatcher: DispatcherSnapshot }> {
+    const [polls, emptyPolls, updatesReceived, errors, conflicts, lastPollSec] = await Promise.all([
+      total(this.polls),
+      total(this.emptyPolls),
+      total(this.updatesReceived),
+      total(this.pollErrors),
+      total(this.pollConflicts),
+      total(this.lastPoll),
+    ]);
+    const [inFlight, concurrency, handled, failed, timedOut, duplicates, handlerDurationSec] =
+      await Promise.all([
+        total(this.inFlight),
+        total(this.concurrency),
+        total(this.handled),
+        total(this.failed),
+        total(this.timedOut),
+        total(this.duplicates),
+        medianAndP99(this.handlerDuration),
+      ]);
+    return {
+      polling: {
+        polls,
+        emptyPolls,
+        updatesReceived,
+        errors,
+        conflicts,
+        lastPollAt: lastPollSec ? new Date(lastPollSec * 1000) : null,
+      },
+      dispatcher: {
+        inFlight,
+        concurrency,
+        handled,
+        failed,
+        timedOut,
+        duplicates,
+        handlerDurationSec,
+      },
+    };
   }
 }

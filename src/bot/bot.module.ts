@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TelegrafModule } from 'nestjs-telegraf';
+import { BotCacheModule } from '../cache/cache.module';
 import {
   batchConfig,
   telegramConfig,
@@ -51,6 +52,7 @@ import { StartUpdate } from './updates/start.update';
 @Module({
   imports: [
     TerminusModule,
+    BotCacheModule,
     UsersModule,
     I18nModule,
     MessagesModule,
@@ -109,7 +111,7 @@ import { StartUpdate } from './updates/start.update';
     ExpiredButtonUpdate,
     MessageUpdate,
   ],
-  exports: [BotStatusService, BotHealthIndicator],
+  exports: [BotStatusService, BotHealthIndicator, BotMetrics],
 })
 export class BotModule implements NestModule {
   constructor(@Inject(telegramConfig.KEY) private readonly config: TelegramConfig) {}

@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import { withTimeout } from '../common/timeout';
 import { cacheConfig, type CacheConfig } from '../config/app.config';
 import { InjectMetricsRegistry } from '../metrics/metrics.registry';
-import { CacheMetrics } from './cache.metrics';
+import { CacheMetrics, type CacheStats } from './cache.metrics';
 
 /** A cache slower than this is treated as down for that call (a Redis outage must not stall handlers). */
 const CACHE_TIMEOUT_MS = 500;
@@ -28,6 +28,11 @@ export class BotCacheService {
   ) {
     this.metrics = new CacheMetrics(registry, () => this.entries());
     this.remote = Boolean(config.redisUrl);
+  }
+
+  /** Hits, misses and entries, for the operator endpoints and /stats. */
+  get stats(): CacheStats {
+    return this.metrics;
   }
 
   /** Only a remote cache can hang; in memory a timer per call would be pure overhead. */

@@ -1,11 +1,31 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { share, total } from '../metrics/metric-values';
 
-/** Cache counters, read by /bot-optimization and scraped by Prometheus. */
-export class CacheMetrics {
+/** What the cache has served, for /bot-optimization and /stats. */
+export interface CacheSnapshot {
+  hits: number;
+  misses: number;
+  /** hits / (hits + misses); null before the first read. */
+  hitRatio: number | null;
+  /** Entries in the in-memory store; null when the cache lives in Redis (not counted cheaply). */
+  entries: number | null;
+}
+
+/** The read side of the cache's counters. */
+export interface CacheStats {
+  snapshot(): Promise<CacheSnapshot>;
+}
+
+/** Cache counters: scraped by Prometheus and read through snapshot(). */
+export class CacheMetrics implements CacheStats {
   readonly hits: Counter;
   readonly misses: Counter;
 
-  constructor(registry: Registry, entries: () => number) {
+  /** `entries` answers -1 when the cache is Redis. */
+  constructor(
+    registry: Registry,
+    private readonly entries: () => number,
+  ) {
     this.hits = new Counter({
       name: 'telegram_bot_cache_hits_total',
       help: 'Cache reads served from the cache',
@@ -24,5 +44,16 @@ export class CacheMetrics {
         this.set(entries());
       },
     });
+  }
+
+  async snapshot(): Promise<CacheSnapshot> {
+    const [hits, misses] = await Promise.all([total(this.hits), total(this.misses)]);
+    const entries = this.entries();
+    return {
+      hits,
+      misses,
+      hitRatio: share(hits, hits + misses),
+      entries: entries >= 0 ? entries : null,
+    };
   }
 }

@@ -111,6 +111,11 @@ export const batchConfig = registerAs('batch', () => {
 
 export const logConfig = registerAs('log', () => ({ level: loadEnv().LOG_LEVEL }));
 
+/** Settings of the Node runtime that the process reports but does not apply itself. */
+export const runtimeConfig = registerAs('runtime', () => ({
+  threadPoolSize: loadEnv().UV_THREADPOOL_SIZE,
+}));
+
 export type HttpConfig = ConfigType<typeof httpConfig>;
 export type TelegramConfig = ConfigType<typeof telegramConfig>;
 export type DatabaseConfig = ConfigType<typeof databaseConfig>;
@@ -118,6 +123,7 @@ export type CacheConfig = ConfigType<typeof cacheConfig>;
 export type RateLimitConfig = ConfigType<typeof rateLimitConfig>;
 export type BatchConfig = ConfigType<typeof batchConfig>;
 export type LogConfig = ConfigType<typeof logConfig>;
+export type RuntimeConfig = ConfigType<typeof runtimeConfig>;
 
 export const allConfigs = [
   httpConfig,
@@ -127,4 +133,5 @@ export const allConfigs = [
   rateLimitConfig,
   batchConfig,
   logConfig,
+  runtimeConfig,
 ];

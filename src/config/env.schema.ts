@@ -82,6 +82,8 @@ export const envFields = z.object({
     })
     .default('info'),
   DATA_DIR: z.string().min(1).default('./data'),
+  // libuv reads it itself at start-up; the config validates it and reports it on /performance.
+  UV_THREADPOOL_SIZE: int(1, 1024).default(4),
   DB_APPLICATION_NAME: z.string().min(1).max(63).default('telegram-bot'),
   DB_POOL_MAX: int(1, 20).default(2),
   DB_IDLE_TIMEOUT_MS: int(1, 10000).default(500),

@@ -53,6 +53,18 @@ describe('validateEnv', () => {
     }
   });
 
+  it("reads libuv's thread-pool size (default 4) and refuses one libuv would not use", () => {
+    expect(validateEnv({ TELEGRAM_BOT_TOKEN: TOKEN }).UV_THREADPOOL_SIZE).toBe(4);
+    expect(
+      validateEnv({ TELEGRAM_BOT_TOKEN: TOKEN, UV_THREADPOOL_SIZE: '16' }).UV_THREADPOOL_SIZE,
+    ).toBe(16);
+    for (const size of ['0', '1025', 'many']) {
+      expect(() => validateEnv({ TELEGRAM_BOT_TOKEN: TOKEN, UV_THREADPOOL_SIZE: size })).toThrow(
+        /UV_THREADPOOL_SIZE/,
+      );
+    }
+  });
+
   it('treats empty strings as unset', () => {
     expect(validateEnv({ TELEGRAM_BOT_TOKEN: TOKEN, PORT: '', DATABASE_URL: '' }).PORT).toBe(5000);
   });

@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { withTimeout } from '../common/timeout';
 import { databaseConfig, type DatabaseConfig } from '../config/app.config';
-import { DatabaseMetrics } from '../metrics/database.metrics';
+import { DatabaseMetrics } from './database.metrics';
 import { InjectMetricsRegistry } from '../metrics/metrics.registry';
 import { poolStrategy } from './data-source.options';
 import { DatabaseHealthIndicator } from './database.health';

@@ -6,7 +6,10 @@ import { MetricsTokenGuard } from './metrics-token.guard';
 import { InjectMetricsRegistry } from './metrics.registry';
 import { PerformanceService } from './performance.service';
 
-/** Operator endpoints; all read local state and the metrics registry, none calls Telegram. */
+/**
+ * Operator endpoints: the JSON ones read the modules' typed stats and the database, /metrics the
+ * registry; none calls Telegram.
+ */
 @Controller()
 @UseGuards(MetricsTokenGuard)
 export class MetricsController {

@@ -12,7 +12,7 @@ describe('PerformanceService', () => {
   let service: PerformanceService;
 
   beforeEach(() => {
-    service = new PerformanceService();
+    service = new PerformanceService({ threadPoolSize: 4 });
   });
   afterEach(() => service.onModuleDestroy());
 

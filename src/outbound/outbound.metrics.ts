@@ -1,8 +1,29 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { total, totalsBy } from '../metrics/metric-values';
 import { LANES, type OutboundLane } from './outbound.governor';
 
-/** Outbound sender counters, read by /bot-optimization and scraped by Prometheus. */
-export class OutboundMetrics {
+/** What the outbound sender has done, for /bot-optimization and /stats. */
+export interface OutboundSnapshot {
+  /** Calls waiting for a token or a 429 pause, per lane. */
+  queued: Record<OutboundLane, number>;
+  sent: number;
+  /** 429 Too Many Requests answers. */
+  floods: number;
+  retries: number;
+  failed: number;
+  /** 403: the bot is blocked, kicked, or the user deactivated. */
+  blocked: number;
+  /** HTTP requests to the Bot API per method, every attempt. */
+  apiCalls: Record<string, number>;
+}
+
+/** The read side of the outbound sender's counters. */
+export interface OutboundStats {
+  snapshot(): Promise<OutboundSnapshot>;
+}
+
+/** Outbound sender counters: scraped by Prometheus and read through snapshot(). */
+export class OutboundMetrics implements OutboundStats {
   readonly sent: Counter;
   readonly floods: Counter;
   readonly retries: Counter;
@@ -10,7 +31,10 @@ export class OutboundMetrics {
   readonly blocked: Counter;
   readonly apiCalls: Counter<'method'>;
 
-  constructor(registry: Registry, queued: (lane: OutboundLane) => number) {
+  constructor(
+    registry: Registry,
+    private readonly queued: (lane: OutboundLane) => number,
+  ) {
     const registers = [registry];
     new Gauge({
       name: 'telegram_bot_outbound_queued',
@@ -52,5 +76,26 @@ export class OutboundMetrics {
       labelNames: ['method'],
       registers,
     });
+  }
+
+  async snapshot(): Promise<OutboundSnapshot> {
+    const [sent, floods, retries, failed, blocked, apiCalls] = await Promise.all([
+      total(this.sent),
+      total(this.floods),
+      total(this.retries),
+      total(this.failed),
+      total(this.blocked),
+      totalsBy(this.apiCalls, 'method'),
+    ]);
+    const queued = Object.fromEntries(LANES.map((lane) => [lane, this.queued(lane)]));
+    return {
+      queued: queued as Record<OutboundLane, number>,
+      sent,
+      floods,
+      retries,
+      failed,
+      blocked,
+      apiCalls,
+    };
   }
 }

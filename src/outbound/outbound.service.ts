@@ -5,7 +5,7 @@ import { backoffDelay, sleep } from '../common/backoff';
 import { telegramConfig, type TelegramConfig } from '../config/app.config';
 import { InjectMetricsRegistry } from '../metrics/metrics.registry';
 import { OutboundClosedError, OutboundGovernor, type OutboundLane } from './outbound.governor';
-import { OutboundMetrics } from './outbound.metrics';
+import { OutboundMetrics, type OutboundStats } from './outbound.metrics';
 import { classifyFailure, isRetryable } from './retry-policy';
 
 export type { OutboundLane } from './outbound.governor';
@@ -89,6 +89,11 @@ export class OutboundService implements OnApplicationShutdown {
       groupPerMinute: config.outbound.groupPerMinute,
     });
     this.metrics = new OutboundMetrics(registry, (lane) => this.governor.queued(lane));
+  }
+
+  /** Queued calls and what became of sent ones, for the operator endpoints and /stats. */
+  get stats(): OutboundStats {
+    return this.metrics;
   }
 
   /**

@@ -6,6 +6,7 @@ import { Counter, type Registry } from 'prom-client';
 import { atMostEvery } from '../common/at-most-every';
 import { errorMessage } from '../common/error-message';
 import { withTimeout } from '../common/timeout';
+import { total } from '../metrics/metric-values';
 import { REDIS_COMMAND_TIMEOUT_MS } from '../redis/redis-connection';
 import { MemoryRateLimitStorage } from './memory-rate-limit.storage';
 
@@ -58,6 +59,11 @@ export class FailoverRateLimitStorage implements ThrottlerStorage, OnApplication
     }
     this.fallbacks.inc();
     return this.memory.increment(key, ttl, limit, blockDuration);
+  }
+
+  /** Decisions taken on in-memory counters because Redis was unavailable. */
+  memoryFallbacks(): Promise<number> {
+    return total(this.fallbacks);
   }
 
   onApplicationShutdown(): void {

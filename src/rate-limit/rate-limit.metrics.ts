@@ -1,7 +1,26 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { total } from '../metrics/metric-values';
 
-/** Rate-limit counters, read by /bot-optimization and scraped by Prometheus. */
-export class RateLimitMetrics {
+/** What the rate limit has done, for /bot-optimization and /stats. */
+export interface RateLimitSnapshot {
+  /** Updates dropped because their user was over the limit. */
+  limited: number;
+  notices: number;
+  /** Distinct users whose block has not expired yet. */
+  limitedUsers: number;
+  /** Storage failures: the limiter fails open and lets the update through. */
+  storageErrors: number;
+  /** With Redis: decisions taken on in-memory counters while Redis was away (0 without Redis). */
+  memoryFallbacks: number;
+}
+
+/** The read side of the rate limit's counters. */
+export interface RateLimitStats {
+  snapshot(): Promise<RateLimitSnapshot>;
+}
+
+/** Rate-limit counters: scraped by Prometheus and read through snapshot(). */
+export class RateLimitMetrics implements RateLimitStats {
   readonly limited: Counter;
   readonly notices: Counter;
   readonly storageErrors: Counter;
@@ -9,7 +28,12 @@ export class RateLimitMetrics {
   private readonly limitedUntil = new Map<number, number>();
   private pruneAt = 1024;
 
-  constructor(registry: Registry, now: () => number = Date.now) {
+  /** `memoryFallbacks` is counted by the Redis failover storage, when there is one. */
+  constructor(
+    registry: Registry,
+    private readonly memoryFallbacks: () => Promise<number> = () => Promise.resolve(0),
+    private readonly now: () => number = Date.now,
+  ) {
     this.limited = new Counter({
       name: 'telegram_bot_rate_limited_total',
       help: 'Updates dropped because their user was over the rate limit',
@@ -34,6 +58,22 @@ export class RateLimitMetrics {
         this.set(users(now()));
       },
     });
+  }
+
+  async snapshot(): Promise<RateLimitSnapshot> {
+    const [limited, notices, storageErrors, memoryFallbacks] = await Promise.all([
+      total(this.limited),
+      total(this.notices),
+      total(this.storageErrors),
+      this.memoryFallbacks(),
+    ]);
+    return {
+      limited,
+      notices,
+      limitedUsers: this.limitedUsers(this.now()),
+      storageErrors,
+      memoryFallbacks,
+    };
   }
 
   /** Records a dropped update of `userId`, blocked for `retryAfterMs` more. */

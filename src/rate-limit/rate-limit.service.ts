@@ -11,8 +11,9 @@ import {
   type TelegramConfig,
 } from '../config/app.config';
 import { InjectMetricsRegistry } from '../metrics/metrics.registry';
+import { FailoverRateLimitStorage } from './failover-rate-limit.storage';
 import { MemoryRateLimitStorage } from './memory-rate-limit.storage';
-import { RateLimitMetrics } from './rate-limit.metrics';
+import { RateLimitMetrics, type RateLimitStats } from './rate-limit.metrics';
 import { RATE_LIMIT_STORAGE } from './rate-limit.storage';
 import { I18nService } from '../i18n/i18n.service';
 
@@ -47,9 +48,17 @@ export class RateLimitService {
     @InjectMetricsRegistry() registry: Registry,
     private readonly i18n: I18nService,
   ) {
-    this.metrics = new RateLimitMetrics(registry);
+    this.metrics = new RateLimitMetrics(
+      registry,
+      storage instanceof FailoverRateLimitStorage ? () => storage.memoryFallbacks() : undefined,
+    );
     this.admins = new Set(telegram.adminIds);
     this.windowMs = config.windowSec * 1000;
+  }
+
+  /** Dropped updates, notices and storage failures, for the operator endpoints and /stats. */
+  get stats(): RateLimitStats {
+    return this.metrics;
   }
 
   /** Counts one update of `userId` and decides whether it may be processed. Never throws. */

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import type { Registry } from 'prom-client';
 import { BatchService } from '../../batch/batch.service';
+import { BotCacheService } from '../../cache/bot-cache.service';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
 import { MessagesService } from '../../messages/messages.service';
-import { InjectMetricsRegistry } from '../../metrics/metrics.registry';
-import { RegistryReader } from '../../metrics/registry-reader';
+import { sumOf } from '../../metrics/metric-values';
 import { BroadcastService } from '../../outbound/broadcast.service';
+import { OutboundService } from '../../outbound/outbound.service';
+import { RateLimitService } from '../../rate-limit/rate-limit.service';
 import { UsersService } from '../../users/users.service';
 
 export interface BotStats {
@@ -22,19 +23,19 @@ export interface BotStats {
 export class AdminService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(AdminService.name);
   private readonly admins: Set<number>;
-  private readonly metrics: RegistryReader;
   private readonly running = new Set<Promise<void>>();
 
   constructor(
     @Inject(telegramConfig.KEY) config: TelegramConfig,
-    @InjectMetricsRegistry() registry: Registry,
     private readonly users: UsersService,
     private readonly messages: MessagesService,
     private readonly batch: BatchService,
     private readonly broadcasts: BroadcastService,
+    private readonly cache: BotCacheService,
+    private readonly rateLimit: RateLimitService,
+    private readonly outbound: OutboundService,
   ) {
     this.admins = new Set(config.adminIds);
-    this.metrics = new RegistryReader(registry);
   }
 
   isAdmin(userId: number | undefined): boolean {
@@ -42,24 +43,20 @@ export class AdminService implements BeforeApplicationShutdown {
   }
 
   async stats(): Promise<BotStats> {
-    const [users, messages, hits, misses, rateLimited, pendingWrites, outboundQueued] =
-      await Promise.all([
-        this.users.count(),
-        this.messages.count(),
-        this.metrics.sum('telegram_bot_cache_hits_total'),
-        this.metrics.sum('telegram_bot_cache_misses_total'),
-        this.metrics.sum('telegram_bot_rate_limited_total'),
-        this.metrics.sum('telegram_bot_batch_pending_rows'),
-        this.metrics.sum('telegram_bot_outbound_queued'),
-      ]);
-    const reads = (hits ?? 0) + (misses ?? 0);
+    const [users, messages, cache, rateLimit, outbound] = await Promise.all([
+      this.users.count(),
+      this.messages.count(),
+      this.cache.stats.snapshot(),
+      this.rateLimit.stats.snapshot(),
+      this.outbound.stats.snapshot(),
+    ]);
     return {
       users,
       messages,
-      cacheHitRatio: reads ? (hits ?? 0) / reads : null,
-      rateLimited: rateLimited ?? 0,
-      pendingWrites: pendingWrites ?? 0,
-      outboundQueued: outboundQueued ?? 0,
+      cacheHitRatio: cache.hitRatio,
+      rateLimited: rateLimit.limited,
+      pendingWrites: this.batch.snapshot().pending.total,
+      outboundQueued: sumOf(outbound.queued),
     };
   }
 

@@ -15,10 +15,11 @@ export class AdminUpdate {
     const tr = this.i18n.translatorFor(ctx.from);
     if (!this.admin.isAdmin(ctx.from?.id)) return void (await ctx.reply(tr.t('admin-only')));
     const s = await this.admin.stats();
+    // The percentage is computed here: Fluent ignores `style: "percent"` written in a catalogue.
     const cacheHitRatio =
       s.cacheHitRatio === null
         ? tr.t('stats-hit-ratio-none')
-        : tr.t('stats-hit-ratio', { ratio: s.cacheHitRatio });
+        : tr.t('stats-hit-ratio', { percent: Math.round(s.cacheHitRatio * 100) });
     await ctx.reply(
       tr.t('stats', {
         users: s.users,

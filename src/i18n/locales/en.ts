@@ -52,7 +52,7 @@ stats =
     Rate limited: { $rateLimited }
     Pending writes: { $pendingWrites }
     Outbound queue: { $outboundQueued }
-stats-hit-ratio = { NUMBER($ratio, style: "percent", maximumFractionDigits: 0) }
+stats-hit-ratio = { $percent }%
 stats-hit-ratio-none = n/a
 broadcast-usage = Usage: /broadcast <text>
 broadcast-started =

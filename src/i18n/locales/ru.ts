@@ -49,7 +49,7 @@ stats =
     Ограничено: { $rateLimited }
     Ожидают записи: { $pendingWrites }
     Очередь отправки: { $outboundQueued }
-stats-hit-ratio = { NUMBER($ratio, style: "percent", maximumFractionDigits: 0) }
+stats-hit-ratio = { $percent } %
 stats-hit-ratio-none = н/д
 broadcast-usage = Использование: /broadcast <текст>
 broadcast-started =

@@ -1,16 +1,23 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { histogramQuantile, RegistryReader } from './registry-reader';
+import {
+  histogramQuantile,
+  medianAndP99,
+  quantiles,
+  share,
+  sumOf,
+  total,
+  totalsBy,
+} from './metric-values';
 
-describe('RegistryReader', () => {
-  const registry = new Registry();
-  const read = new RegistryReader(registry);
+describe('metric values', () => {
+  const registers = [new Registry()];
 
-  it('reads a metric that is not registered yet as 0 (counters) or null (gauges, histograms)', async () => {
-    await expect(read.sum('telegram_bot_not_yet_total')).resolves.toBe(0);
-    await expect(read.sum('telegram_bot_not_yet', null)).resolves.toBeNull();
-    await expect(read.max('telegram_bot_not_yet_seconds')).resolves.toBeNull();
-    await expect(read.byLabel('telegram_bot_not_yet_total', 'lane')).resolves.toEqual({});
-    await expect(read.quantiles('telegram_bot_not_yet_seconds', [0.5])).resolves.toEqual([null]);
+  it('reads a metric without samples as 0, {} or null', async () => {
+    const counter = new Counter({ name: 'none_total', help: 'h', labelNames: ['lane'], registers });
+    const histogram = new Histogram({ name: 'none_seconds', help: 'h', registers });
+    await expect(total(counter)).resolves.toBe(0);
+    await expect(totalsBy(counter, 'lane')).resolves.toEqual({});
+    await expect(medianAndP99(histogram)).resolves.toEqual({ p50: null, p99: null });
   });
 
   it('sums a labelled counter overall and per label', async () => {
@@ -18,28 +25,25 @@ describe('RegistryReader', () => {
       name: 'calls_total',
       help: 'h',
       labelNames: ['method', 'status'],
-      registers: [registry],
+      registers,
     });
     calls.inc({ method: 'sendMessage', status: 'ok' }, 3);
     calls.inc({ method: 'sendMessage', status: 'error' }, 1);
     calls.inc({ method: 'getMe', status: 'ok' }, 2);
-    await expect(read.sum('calls_total')).resolves.toBe(6);
-    await expect(read.byLabel('calls_total', 'method')).resolves.toEqual({
-      sendMessage: 4,
-      getMe: 2,
-    });
+    await expect(total(calls)).resolves.toBe(6);
+    await expect(totalsBy(calls, 'method')).resolves.toEqual({ sendMessage: 4, getMe: 2 });
   });
 
-  it('runs collect() of gauges that compute their value at read time', async () => {
-    new Gauge({
+  it('runs collect() of gauges that compute their value when read', async () => {
+    const gauge = new Gauge({
       name: 'entries',
       help: 'h',
-      registers: [registry],
+      registers,
       collect() {
         this.set(17);
       },
     });
-    await expect(read.sum('entries', null)).resolves.toBe(17);
+    await expect(total(gauge)).resolves.toBe(17);
   });
 
   it('estimates histogram quantiles from the buckets', async () => {
@@ -47,14 +51,22 @@ describe('RegistryReader', () => {
       name: 'duration_seconds',
       help: 'h',
       buckets: [0.01, 0.1, 1],
-      registers: [registry],
+      registers,
     });
     for (let i = 0; i < 90; i++) h.observe(0.005);
     for (let i = 0; i < 10; i++) h.observe(0.5);
-    const [p50, p99] = await read.quantiles('duration_seconds', [0.5, 0.99]);
+    const [p50, p99] = await quantiles(h, [0.5, 0.99]);
     expect(p50).toBeCloseTo(0.01 * (50 / 90), 6);
     // Rank 99 is the 9th of 10 observations in the (0.1, 1] bucket.
     expect(p99).toBeCloseTo(0.1 + 0.9 * (9 / 10), 6);
+    await expect(medianAndP99(h)).resolves.toEqual({ p50, p99 });
+  });
+
+  it('divides only when there is a whole, and sums records', () => {
+    expect(share(1, 4)).toBe(0.25);
+    expect(share(0, 0)).toBeNull();
+    expect(sumOf({ users: 2, messages: 3 })).toBe(5);
+    expect(sumOf({})).toBe(0);
   });
 });
 
