@@ -4,7 +4,7 @@ import type { FmtString } from 'telegraf/format';
 import type { InlineKeyboardMarkup } from 'telegraf/types';
 import { isLanguage } from '../../i18n/i18n.languages';
 import { I18nService, type Translator } from '../../i18n/i18n.service';
-import { LanguagePreferenceService } from '../../users/language-preference.service';
+import { UserPreferencesService } from '../../users/user-preferences.service';
 import { UsersService } from '../../users/users.service';
 import { languageButton, languagePicker, mainMenu, menuButton } from './menu.keyboards';
 import { profileReply } from './replies';
@@ -17,7 +17,7 @@ import { profileReply } from './replies';
 export class MenuUpdate {
   constructor(
     private readonly users: UsersService,
-    private readonly preferences: LanguagePreferenceService,
+    private readonly preferences: UserPreferencesService,
     private readonly i18n: I18nService,
   ) {}
 
@@ -50,7 +50,7 @@ export class MenuUpdate {
     const code = languageButton.decode(callbackData(ctx))?.code;
     if (!isLanguage(code)) return this.expired(ctx, this.i18n.translatorFor(ctx.from));
     await ctx.answerCbQuery();
-    await this.preferences.set(ctx.from!.id, code);
+    await this.preferences.save(ctx.from!.id, { language: code });
     const tr = this.i18n.translator(code);
     await this.show(ctx, tr.t('language-chosen'), mainMenu(tr));
   }
