@@ -42,6 +42,8 @@ import { HelpUpdate } from './updates/help.update';
 import { MenuUpdate } from './updates/menu.update';
 import { MessageUpdate } from './updates/message.update';
 import { MeUpdate } from './updates/me.update';
+import { SettingsUpdate } from './updates/settings.update';
+import { SettingsWizard } from './updates/settings.wizard';
 import { StartUpdate } from './updates/start.update';
 
 /** Telegraf instance, update intake (polling or webhook), dispatcher and the reference bot's handlers. */
@@ -96,6 +98,8 @@ import { StartUpdate } from './updates/start.update';
     StartUpdate,
     HelpUpdate,
     MeUpdate,
+    SettingsUpdate,
+    SettingsWizard,
     AdminUpdate,
     MenuUpdate,
     ExpiredButtonUpdate,

@@ -28,7 +28,10 @@ export class MenuUpdate {
       case 'profile': {
         await ctx.answerCbQuery();
         const profile = await this.users.profile(ctx.from!.id);
-        return this.show(ctx, profile ? profileReply(tr, profile) : tr.t('no-profile'));
+        const reply = profile
+          ? profileReply(tr, profile, this.preferences.displayName(profile.id))
+          : tr.t('no-profile');
+        return this.show(ctx, reply);
       }
       case 'help':
         await ctx.answerCbQuery();
