@@ -1,5 +1,6 @@
 import { startBotApp, type BotTestContext } from './support/bot-app';
 import { buttons, CANCEL, chatAs, PICK_EN, PICK_RU } from './support/settings-wizard';
+import { storedSessionBecomes } from './support/settings-wizard';
 import { render } from './support/telegram-text';
 
 describe('/settings wizard', () => {
@@ -15,25 +16,18 @@ describe('/settings wizard', () => {
     (
       await t.query('SELECT preferred_language, display_name FROM users WHERE id = $1', [id])
     )[0] ?? { preferred_language: null, display_name: null };
-  /**
-   * Resolves once the chat's stored session count is `count`: the session is written after the
-   * handler returns, so just after its reply.
-   */
-  const sessionsBecome = async (id: number, count: number) => {
-    for (let i = 0; i < 200; i++) {
-      const rows = await t.query('SELECT key FROM bot_sessions WHERE key = $1', [`${id}:${id}`]);
-      if (rows.length === count) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`chat ${id}: stored sessions never became ${count}`);
-  };
 
   it('in English: switches to Russian, stores the name, and /me shows it (in Russian)', async () => {
     const chat = chatAs(t.api, 5001, 'en');
     const step1 = await chat.say('/settings');
     expect(step1.text).toBe('Settings, step 1 of 2: choose your language.');
     expect(buttons(step1)).toEqual([['✓ English', 'Русский'], ['Cancel']]);
-    await sessionsBecome(5001, 1);
+    // Half-way, the wizard's step is in the stored session.
+    await storedSessionBecomes(
+      t.query,
+      '5001:5001',
+      (data) => data?.__scenes?.current === 'settings' && data.__scenes.cursor === 1,
+    );
 
     const step2 = await chat.tap(PICK_RU);
     expect(step2.text).toBe(
@@ -50,7 +44,7 @@ describe('/settings wizard', () => {
       preferred_language: 'ru',
       display_name: 'Ann <b>&_*',
     });
-    await sessionsBecome(5001, 0);
+    await storedSessionBecomes(t.query, '5001:5001', null);
 
     expect(render(await chat.say('/me')).text).toMatch(/^Профиль: Ann <b>&_\* \(@user5001\)\n/);
     expect(await chat.say('/help').then((p) => p.text)).toMatch(/^Команды:/);
@@ -97,7 +91,7 @@ describe('/settings wizard', () => {
       preferred_language: null,
       display_name: null,
     });
-    await sessionsBecome(5004, 0);
+    await storedSessionBecomes(t.query, '5004:5004', null);
     // Out of the wizard: a message is stored, not taken as a name; replies stay English.
     expect((await chat.say('Ann')).text).toBe('Saved.');
     expect((await chat.say('/me')).text).toMatch(/^Profile of User5004 /);

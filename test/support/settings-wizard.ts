@@ -33,3 +33,27 @@ export function chatAs(api: FakeBotApi, id: number, languageCode = 'en') {
 /** Button labels of a reply, row by row. */
 export const buttons = (payload: Record<string, any>): string[][] =>
   (payload.reply_markup?.inline_keyboard ?? []).map((row: any[]) => row.map((b) => b.text));
+
+/**
+ * Resolves once the stored session of `key` (`user:chat`) equals `expected` (null: none), or
+ * satisfies it when it is a function. The
+ * session is written after the handler returns, so just after its reply: this polls the table.
+ */
+export async function storedSessionBecomes(
+  query: (sql: string, params?: unknown[]) => Promise<{ data: unknown }[]>,
+  key: string,
+  expected: unknown,
+): Promise<void> {
+  const matches =
+    typeof expected === 'function'
+      ? (expected as (data: any) => boolean)
+      : (data: unknown) => JSON.stringify(data) === JSON.stringify(expected);
+  let last: unknown;
+  for (let i = 0; i < 200; i++) {
+    const rows = await query('SELECT data FROM bot_sessions WHERE key = $1', [key]);
+    last = rows[0]?.data ?? null;
+    if (matches(last)) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`session ${key} is ${JSON.stringify(last)}, never as expected`);
+}
