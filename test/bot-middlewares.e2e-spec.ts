@@ -27,7 +27,8 @@ class ForkMiddlewares extends BotMiddlewares {
       Composer.drop((ctx) => ctx.text === 'spam'),
       // A plugin that keeps state in ctx.session (stored like the wizard's).
       Composer.hears('count', async (ctx: CountingContext) => {
-        ctx.session = { count: (ctx.session?.count ?? 0) + 1 };
+        ctx.session ??= {};
+        ctx.session.count = (ctx.session.count ?? 0) + 1;
         await ctx.reply(String(ctx.session.count));
       }),
     ];
