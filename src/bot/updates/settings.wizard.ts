@@ -29,6 +29,7 @@ interface SettingsState {
  */
 @Wizard(SETTINGS_WIZARD, {
   ttl: WIZARD_TTL_SEC,
+  // Telegraf's SceneOptions type requires these; empty, as Telegraf defaults them.
   handlers: [],
   enterHandlers: [],
   leaveHandlers: [],
