@@ -93,9 +93,4 @@ export class PostgresSessionStore implements SessionStoreMethods {
       this.logger.warn(`expired sessions not deleted, retrying later: ${errorMessage(error)}`);
     }
   }
-
-  /** How many live sessions are held (for tests and stats). */
-  get size(): number {
-    return this.held.size;
-  }
 }

@@ -42,11 +42,11 @@ export const buttons = (payload: Record<string, any>): string[][] =>
 export async function storedSessionBecomes(
   query: (sql: string, params?: unknown[]) => Promise<{ data: unknown }[]>,
   key: string,
-  expected: unknown,
+  expected: Record<string, unknown> | null | ((data: any) => boolean),
 ): Promise<void> {
   const matches =
     typeof expected === 'function'
-      ? (expected as (data: any) => boolean)
+      ? expected
       : (data: unknown) => JSON.stringify(data) === JSON.stringify(expected);
   let last: unknown;
   for (let i = 0; i < 200; i++) {
