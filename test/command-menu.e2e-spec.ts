@@ -5,7 +5,7 @@ import { startBotApp, TEST_TOKEN, type BotTestContext } from './support/bot-app'
 import { translations } from './support/texts';
 
 const ADMINS = [4242, 4343];
-const USER = ['start', 'help', 'me'];
+const USER = ['start', 'help', 'me', 'settings'];
 const ADMIN = [...USER, 'stats', 'broadcast'];
 
 /** The menus the bot set, one line per call: scope, language, commands. */

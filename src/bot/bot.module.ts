@@ -17,13 +17,11 @@ import {
 import { DataDirLock } from '../data-dir/data-dir.lock';
 import { I18nModule } from '../i18n/i18n.module';
 import { MessagesModule } from '../messages/messages.module';
-import { MessagesService } from '../messages/messages.service';
 import { RateLimitModule } from '../rate-limit/rate-limit.module';
-import { RateLimitService } from '../rate-limit/rate-limit.service';
 import { UsersModule } from '../users/users.module';
-import { UsersService } from '../users/users.service';
 import { AdminService } from './admin/admin.service';
 import { BotIdentity } from './bot-identity';
+import { BotMiddlewares, BotMiddlewaresModule } from './bot-middlewares';
 import { BotStatusService } from './bot-status.service';
 import { BotHealthIndicator } from './bot.health';
 import { BotLifecycle } from './bot.lifecycle';
@@ -31,7 +29,6 @@ import { BotMetrics } from './bot.metrics';
 import { CommandMenuRegistrar } from './commands/command-menu.registrar';
 import { UpdateDeduplicator } from './dispatch/update-deduplicator';
 import { BotContext } from './dispatch/bot-context';
-import { recordActivity } from './intake/record-activity.middleware';
 import { UpdateDispatcher } from './dispatch/update-dispatcher';
 import { PollingUpdateSource } from './intake/polling.update-source';
 import { WebhookMiddleware, webhookPath } from './intake/webhook.middleware';
@@ -46,6 +43,8 @@ import { HelpUpdate } from './updates/help.update';
 import { MenuUpdate } from './updates/menu.update';
 import { MessageUpdate } from './updates/message.update';
 import { MeUpdate } from './updates/me.update';
+import { SettingsUpdate } from './updates/settings.update';
+import { SettingsWizard } from './updates/settings.wizard';
 import { StartUpdate } from './updates/start.update';
 
 /** Telegraf instance, update intake (polling or webhook), dispatcher and the reference bot's handlers. */
@@ -59,14 +58,9 @@ import { StartUpdate } from './updates/start.update';
     TransportModule,
     RateLimitModule,
     TelegrafModule.forRootAsync({
-      imports: [RateLimitModule, MessagesModule, UsersModule],
-      inject: [telegramConfig.KEY, RateLimitService, MessagesService, UsersService],
-      useFactory: (
-        config: TelegramConfig,
-        rateLimit: RateLimitService,
-        messages: MessagesService,
-        users: UsersService,
-      ) => ({
+      imports: [BotMiddlewaresModule],
+      inject: [telegramConfig.KEY, BotMiddlewares],
+      useFactory: (config: TelegramConfig, middlewares: BotMiddlewares) => ({
         token: config.token,
         // We feed updates ourselves (see PollingUpdateSource): Telegraf's launch() is never used.
         launchOptions: false,
@@ -76,8 +70,8 @@ import { StartUpdate } from './updates/start.update';
           handlerTimeout: Number.POSITIVE_INFINITY,
           contextType: BotContext,
         },
-        // Before every handler: the rate limit, then storing the message.
-        middlewares: [rateLimit.middleware(), recordActivity(messages, users)],
+        // Before the scenes and every handler: the rate limit, storing the message, the session.
+        middlewares: middlewares.list(),
       }),
     }),
   ],
@@ -106,6 +100,8 @@ import { StartUpdate } from './updates/start.update';
     StartUpdate,
     HelpUpdate,
     MeUpdate,
+    SettingsUpdate,
+    SettingsWizard,
     AdminUpdate,
     MenuUpdate,
     ExpiredButtonUpdate,

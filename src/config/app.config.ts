@@ -98,6 +98,11 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
   return { limit: env.RATE_LIMIT, windowSec: env.RATE_LIMIT_WINDOW, redisUrl: env.REDIS_URL };
 });
 
+export const sessionConfig = registerAs('session', () => {
+  const env = loadEnv();
+  return { ttlSec: env.SESSION_TTL_SEC, redisUrl: env.REDIS_URL };
+});
+
 export const batchConfig = registerAs('batch', () => {
   const env = loadEnv();
   return {
@@ -121,6 +126,7 @@ export type TelegramConfig = ConfigType<typeof telegramConfig>;
 export type DatabaseConfig = ConfigType<typeof databaseConfig>;
 export type CacheConfig = ConfigType<typeof cacheConfig>;
 export type RateLimitConfig = ConfigType<typeof rateLimitConfig>;
+export type SessionConfig = ConfigType<typeof sessionConfig>;
 export type BatchConfig = ConfigType<typeof batchConfig>;
 export type LogConfig = ConfigType<typeof logConfig>;
 export type RuntimeConfig = ConfigType<typeof runtimeConfig>;
@@ -131,6 +137,7 @@ export const allConfigs = [
   databaseConfig,
   cacheConfig,
   rateLimitConfig,
+  sessionConfig,
   batchConfig,
   logConfig,
   runtimeConfig,

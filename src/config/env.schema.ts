@@ -72,6 +72,7 @@ export const envFields = z.object({
   OUTBOUND_CHAT_PER_SECOND: int(1).default(1),
   OUTBOUND_GROUP_PER_MINUTE: int(1).default(20),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  SESSION_TTL_SEC: int(60).default(7 * 24 * 3600),
   METRICS_TOKEN: z
     .string()
     .min(16, { message: 'must be at least 16 characters (value hidden)' })

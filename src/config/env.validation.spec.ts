@@ -20,6 +20,7 @@ describe('validateEnv', () => {
       BATCH_FLUSH_INTERVAL_MS: 1000,
       DATA_DIR: './data',
       JOURNAL_FSYNC: 'always',
+      SESSION_TTL_SEC: 604800,
       TELEGRAM_API_ROOT: 'https://api.telegram.org',
     });
     expect(env.DATABASE_URL).toBeUndefined();

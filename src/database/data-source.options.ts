@@ -9,6 +9,8 @@ import { DeadLetterEntity } from './dead-letter.entity';
 import { InitialSchema1764432000000 } from './migrations/1764432000000-InitialSchema';
 import { MessagesKeyedByChat1765000000000 } from './migrations/1765000000000-MessagesKeyedByChat';
 import { UserPreferredLanguage1765100000000 } from './migrations/1765100000000-UserPreferredLanguage';
+import { BotSessions1765200000000 } from './migrations/1765200000000-BotSessions';
+import { UserDisplayName1765300000000 } from './migrations/1765300000000-UserDisplayName';
 import { TypeOrmLogger } from './typeorm.logger';
 
 export const entities = [UserEntity, MessageEntity, DeadLetterEntity];
@@ -16,6 +18,8 @@ export const migrations = [
   InitialSchema1764432000000,
   MessagesKeyedByChat1765000000000,
   UserPreferredLanguage1765100000000,
+  BotSessions1765200000000,
+  UserDisplayName1765300000000,
 ];
 
 /** How the connections are managed, reported by /db-status. */

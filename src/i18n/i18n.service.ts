@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FmtString } from 'telegraf/format';
 import type { User } from 'telegraf/types';
-import { LanguagePreferenceService } from '../users/language-preference.service';
+import { UserPreferencesService } from '../users/user-preferences.service';
 import { resolveLanguage, type Language } from './i18n.languages';
 import type { MessageId } from './i18n.messages';
 import { Translations, type FmtParams, type TextParams } from './translations';
@@ -24,7 +24,7 @@ export interface Translator {
 export class I18nService {
   private readonly translations = new Translations();
 
-  constructor(private readonly preferences: LanguagePreferenceService) {}
+  constructor(private readonly preferences: UserPreferencesService) {}
 
   t(language: Language, id: MessageId, params?: TextParams): string {
     return this.translations.t(language, id, params);
@@ -36,7 +36,7 @@ export class I18nService {
 
   /** The language to answer `user` in (no I/O: the choices are held in memory). */
   languageOf(user: Recipient | undefined): Language {
-    return resolveLanguage(user && this.preferences.get(user.id), user?.language_code);
+    return resolveLanguage(user && this.preferences.language(user.id), user?.language_code);
   }
 
   /** A translator for `user`'s language. */

@@ -31,4 +31,8 @@ export class UserEntity {
   /** The language the user chose in the bot; null means "follow language_code". */
   @Column({ name: 'preferred_language', type: 'text', nullable: true })
   preferredLanguage: string | null;
+
+  /** The name the user set in /settings, shown by /me; null means "their Telegram first name". */
+  @Column({ name: 'display_name', type: 'text', nullable: true })
+  displayName: string | null;
 }

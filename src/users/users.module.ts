@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BatchModule } from '../batch/batch.module';
 import { BotCacheModule } from '../cache/cache.module';
-import { LanguagePreferenceService } from './language-preference.service';
+import { UserPreferencesService } from './user-preferences.service';
 import { UserEntity } from './user.entity';
 import { UsersService } from './users.service';
 import { usersTable } from './users.table';
@@ -14,7 +14,7 @@ import { usersTable } from './users.table';
     BatchModule.forFeature(usersTable),
     BotCacheModule,
   ],
-  providers: [UsersService, LanguagePreferenceService],
-  exports: [UsersService, LanguagePreferenceService],
+  providers: [UsersService, UserPreferencesService],
+  exports: [UsersService, UserPreferencesService],
 })
 export class UsersModule {}

@@ -1,5 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module';
 import { resetConfigCache } from '../../src/config/app.config';
 import { createApp } from '../../src/bootstrap';
 import { FakeBotApi } from '../fake-bot-api/fake-bot-api.server';
@@ -33,9 +35,14 @@ const BASE_ENV: Record<string, string> = {
   HOST: '127.0.0.1',
 };
 
+/**
+ * Boots the app; with `override`, as a Nest testing module whose providers the spec replaces
+ * (e.g. BotMiddlewares, the way a fork adds its middleware).
+ */
 export async function startBotApp(
   env: Record<string, string> = {},
   existing?: { api?: FakeBotApi; db?: TestDatabase },
+  override?: (builder: TestingModuleBuilder) => TestingModuleBuilder,
 ): Promise<BotTestContext> {
   const api = existing?.api ?? new FakeBotApi(TEST_TOKEN);
   if (!existing?.api) await api.start();
@@ -51,7 +58,7 @@ export async function startBotApp(
   resetConfigCache();
   let app: INestApplication;
   try {
-    app = await createApp();
+    app = override ? await createTestingApp(override) : await createApp();
     await app.listen(0, '127.0.0.1');
   } finally {
     process.env = saved;
@@ -68,4 +75,11 @@ export async function startBotApp(
       if (!existing?.db) await db.drop();
     },
   };
+}
+
+async function createTestingApp(
+  override: (builder: TestingModuleBuilder) => TestingModuleBuilder,
+): Promise<INestApplication> {
+  const moduleRef = await override(Test.createTestingModule({ imports: [AppModule] })).compile();
+  return moduleRef.createNestApplication({ logger: false });
 }

@@ -11,6 +11,7 @@ export const USER_COMMANDS: readonly MenuCommand[] = [
   { command: 'start', description: 'command-start' },
   { command: 'help', description: 'command-help' },
   { command: 'me', description: 'command-me' },
+  { command: 'settings', description: 'command-settings' },
 ];
 
 /** The menu of ADMIN_USER_ID's chats with the bot: the user commands, then the admin tools. */

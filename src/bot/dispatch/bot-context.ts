@@ -1,4 +1,4 @@
-import { Context, type Telegram } from 'telegraf';
+import { Context, type Scenes, type Telegram } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
 
 /** The client each update's handlers are to get, set by the dispatcher just before it runs. */
@@ -19,3 +19,14 @@ export class BotContext extends Context {
     super(update, clients.get(update) ?? telegram, botInfo);
   }
 }
+
+/**
+ * A handler's context inside a wizard (`@Wizard()` classes): the bot's context with the session,
+ * `scene` and `wizard` that nestjs-telegraf's Stage adds (see src/bot/bot-middlewares.ts).
+ */
+export type BotWizardContext<S extends Scenes.WizardSessionData = Scenes.WizardSessionData> =
+  BotContext & Scenes.WizardContext<S>;
+
+/** A handler's context inside a scene (`@Scene()` classes). */
+export type BotSceneContext<S extends Scenes.SceneSessionData = Scenes.SceneSessionData> =
+  BotContext & Scenes.SceneContext<S>;

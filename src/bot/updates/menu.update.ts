@@ -4,7 +4,7 @@ import type { FmtString } from 'telegraf/format';
 import type { InlineKeyboardMarkup } from 'telegraf/types';
 import { isLanguage } from '../../i18n/i18n.languages';
 import { I18nService, type Translator } from '../../i18n/i18n.service';
-import { LanguagePreferenceService } from '../../users/language-preference.service';
+import { UserPreferencesService } from '../../users/user-preferences.service';
 import { UsersService } from '../../users/users.service';
 import { languageButton, languagePicker, mainMenu, menuButton } from './menu.keyboards';
 import { profileReply } from './replies';
@@ -17,7 +17,7 @@ import { profileReply } from './replies';
 export class MenuUpdate {
   constructor(
     private readonly users: UsersService,
-    private readonly preferences: LanguagePreferenceService,
+    private readonly preferences: UserPreferencesService,
     private readonly i18n: I18nService,
   ) {}
 
@@ -28,7 +28,10 @@ export class MenuUpdate {
       case 'profile': {
         await ctx.answerCbQuery();
         const profile = await this.users.profile(ctx.from!.id);
-        return this.show(ctx, profile ? profileReply(tr, profile) : tr.t('no-profile'));
+        const reply = profile
+          ? profileReply(tr, profile, this.preferences.displayName(profile.id))
+          : tr.t('no-profile');
+        return this.show(ctx, reply);
       }
       case 'help':
         await ctx.answerCbQuery();
@@ -50,7 +53,7 @@ export class MenuUpdate {
     const code = languageButton.decode(callbackData(ctx))?.code;
     if (!isLanguage(code)) return this.expired(ctx, this.i18n.translatorFor(ctx.from));
     await ctx.answerCbQuery();
-    await this.preferences.set(ctx.from!.id, code);
+    await this.preferences.save(ctx.from!.id, { language: code });
     const tr = this.i18n.translator(code);
     await this.show(ctx, tr.t('language-chosen'), mainMenu(tr));
   }

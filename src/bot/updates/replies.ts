@@ -12,9 +12,15 @@ export function welcomeReply(tr: Translator, from: User | undefined): FmtString 
   return tr.fmt('welcome', { name: name ? bold(name) : tr.t('welcome-name-fallback') });
 }
 
-export function profileReply(tr: Translator, p: UserProfile): FmtString {
+/** The profile as /me shows it; `displayName` (set in /settings) goes before the Telegram name. */
+export function profileReply(
+  tr: Translator,
+  p: UserProfile,
+  displayName: string | null = null,
+): FmtString {
+  const name = displayName ?? p.firstName;
   const params = {
-    name: p.firstName ? bold(p.firstName) : tr.t('profile-name-fallback'),
+    name: name ? bold(name) : tr.t('profile-name-fallback'),
     messages: p.messageCount,
     firstSeen: new Date(p.firstSeenAt).toISOString(),
     lastSeen: new Date(p.lastSeenAt).toISOString(),

@@ -15,6 +15,7 @@ help =
     Commands:
     /start - register and show the menu
     /me - your profile
+    /settings - your language and name
     /help - this list
     Anything else you send is saved.
 saved = Saved.
@@ -42,6 +43,18 @@ menu-language = Language
 language-prompt = Choose your language:
 language-chosen = Language set to English.
 
+## /settings wizard
+
+settings-language-prompt = Settings, step 1 of 2: choose your language.
+settings-language-retry = Choose a language with the buttons, or send /cancel.
+settings-name-prompt = Step 2 of 2: send the name I should call you (up to { $max } characters).
+settings-name-retry = Send the name as a text message, or /cancel.
+settings-name-empty = That name is empty. Send another one, or /cancel.
+settings-name-too-long = That name is longer than { $max } characters. Send a shorter one, or /cancel.
+settings-saved = Saved. I will call you { $name }.
+settings-cancel = Cancel
+settings-cancelled = Settings unchanged.
+
 ## Admin tools
 
 admin-only = Sorry, this command is for the bot administrators.
@@ -67,6 +80,7 @@ broadcast-done = Broadcast finished: { $sent } sent, { $failed } failed, { $bloc
 command-start = Register and show the menu
 command-help = List the commands
 command-me = Your profile
+command-settings = Your language and name
 command-stats = Bot statistics (admins)
 command-broadcast = Send a message to every user (admins)
 

@@ -12,6 +12,7 @@ help =
     Команды:
     /start - регистрация и меню
     /me - ваш профиль
+    /settings - язык и имя
     /help - этот список
     Всё остальное, что вы отправите, будет сохранено.
 saved = Сохранено.
@@ -39,6 +40,18 @@ menu-language = Язык
 language-prompt = Выберите язык:
 language-chosen = Язык переключён на русский.
 
+## /settings wizard
+
+settings-language-prompt = Настройки, шаг 1 из 2: выберите язык.
+settings-language-retry = Выберите язык кнопками или отправьте /cancel.
+settings-name-prompt = Шаг 2 из 2: отправьте имя, которым мне вас называть (до { $max } символов).
+settings-name-retry = Отправьте имя текстовым сообщением или /cancel.
+settings-name-empty = Имя пустое. Отправьте другое или /cancel.
+settings-name-too-long = Имя длиннее { $max } символов. Отправьте покороче или /cancel.
+settings-saved = Сохранено. Буду называть вас { $name }.
+settings-cancel = Отмена
+settings-cancelled = Настройки не изменены.
+
 ## Admin tools
 
 admin-only = Извините, эта команда только для администраторов бота.
@@ -64,6 +77,7 @@ broadcast-done = Рассылка завершена: отправлено { $se
 command-start = Регистрация и меню
 command-help = Список команд
 command-me = Ваш профиль
+command-settings = Язык и имя
 command-stats = Статистика бота (для администраторов)
 command-broadcast = Сообщение всем пользователям (для администраторов)
 
