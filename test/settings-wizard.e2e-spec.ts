@@ -77,8 +77,21 @@ describe('/settings wizard', () => {
     expect((await chat.say('\u0007\u202e \u200b')).text).toBe(
       'That name is empty. Send another one, or /cancel.',
     );
-    expect((await chat.say('/help')).text).toBe('Send the name as a text message, or /cancel.');
     expect((await chat.say('Zoë\u202e\u0000 Q')).text).toBe('Saved. I will call you Zoë Q.');
+  });
+
+  it('another command half-way leaves the wizard and is answered as usual', async () => {
+    const chat = chatAs(t.api, 5006, 'en');
+    await chat.say('/settings');
+    await chat.tap(PICK_RU);
+    expect((await chat.say('/help')).text).toMatch(/^Commands:/);
+    await storedSessionBecomes(t.query, '5006:5006', null);
+    // Out of the wizard: the next text is a message, not a name, and nothing was saved.
+    expect((await chat.say('Ann')).text).toBe('Saved.');
+    await expect(preferences(5006)).resolves.toEqual({
+      preferred_language: null,
+      display_name: null,
+    });
   });
 
   it('/cancel after choosing a language leaves everything as it was', async () => {

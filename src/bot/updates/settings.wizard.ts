@@ -1,4 +1,4 @@
-import { Action, Command, Ctx, Wizard, WizardStep } from 'nestjs-telegraf';
+import { Action, Command, Ctx, Next, Wizard, WizardStep } from 'nestjs-telegraf';
 import { bold } from 'telegraf/format';
 import { isLanguage, type Language } from '../../i18n/i18n.languages';
 import { I18nService, type Translator } from '../../i18n/i18n.service';
@@ -25,7 +25,8 @@ interface SettingsState {
 /**
  * `/settings`: choose a language (buttons), then send a display name; both are stored together at
  * the end, so /cancel or the Cancel button at any step leaves everything as it was. The position
- * and answers live in the session, so a restart half-way resumes at the same step.
+ * and answers live in the session, so a restart half-way resumes at the same step. Any other
+ * command leaves the wizard and runs as it does outside it: the user has moved on.
  */
 @Wizard(SETTINGS_WIZARD, {
   ttl: WIZARD_TTL_SEC,
@@ -59,7 +60,8 @@ export class SettingsWizard {
   }
 
   @WizardStep(2)
-  async chooseLanguage(@Ctx() ctx: BotWizardContext): Promise<void> {
+  async chooseLanguage(@Ctx() ctx: BotWizardContext, @Next() next: () => Promise<void>) {
+    if (await this.leftForCommand(ctx, next)) return;
     const query = ctx.callbackQuery;
     const code = languageButton.decode(query && 'data' in query ? query.data : undefined)?.code;
     if (!isLanguage(code)) {
@@ -79,13 +81,14 @@ export class SettingsWizard {
   }
 
   @WizardStep(3)
-  async setName(@Ctx() ctx: BotWizardContext): Promise<void> {
+  async setName(@Ctx() ctx: BotWizardContext, @Next() next: () => Promise<void>) {
+    if (await this.leftForCommand(ctx, next)) return;
     const language = this.state(ctx).language;
     const tr = language ? this.i18n.translator(language) : this.i18n.translatorFor(ctx.from);
     const message = ctx.message;
     const text = message && 'text' in message ? message.text : undefined;
     if (ctx.callbackQuery) await ctx.answerCbQuery();
-    if (text === undefined || text.startsWith('/')) {
+    if (text === undefined) {
       await ctx.reply(tr.t('settings-name-retry'), settingsNameKeyboard(tr));
       return;
     }
@@ -98,6 +101,15 @@ export class SettingsWizard {
     await this.preferences.save(ctx.from!.id, { language, displayName: checked.name });
     await ctx.scene.leave();
     await ctx.reply(tr.fmt('settings-saved', { name: bold(checked.name) }));
+  }
+
+  /** A command (other than /cancel, handled above) leaves the wizard and goes on to the bot's handlers. */
+  private async leftForCommand(ctx: BotWizardContext, next: () => Promise<void>): Promise<boolean> {
+    const message = ctx.message;
+    if (!message || !('text' in message) || !message.text.startsWith('/')) return false;
+    await ctx.scene.leave();
+    await next();
+    return true;
   }
 
   private async cancel(ctx: BotWizardContext): Promise<void> {
