@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ThrottlerStorage } from '@nestjs/throttler';
+import { type ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import type { Registry } from 'prom-client';
 import type { Context, MiddlewareFn } from 'telegraf';
 import { atMostEvery } from '../common/at-most-every';
@@ -11,7 +11,6 @@ import {
   type TelegramConfig,
 } from '../config/app.config';
 import { InjectMetricsRegistry } from '../metrics/metrics.registry';
-import { MemoryRateLimitStorage } from './memory-rate-limit.storage';
 import { RateLimitMetrics } from './rate-limit.metrics';
 import { RATE_LIMIT_STORAGE } from './rate-limit.storage';
 import { I18nService } from '../i18n/i18n.service';
@@ -122,8 +121,8 @@ export class RateLimitService {
 
   private increment(key: string, limit: number, name: string, ttlMs: number) {
     const hit = this.storage.increment(key, ttlMs, limit, ttlMs, name);
-    // Only a remote storage can hang; a timer per update is measurable cost in memory.
-    return this.storage instanceof MemoryRateLimitStorage
+    // Only a remote storage can hang; the in-memory one needs no timer per update.
+    return this.storage instanceof ThrottlerStorageService
       ? hit
       : withTimeout(hit, STORAGE_TIMEOUT_MS, 'rate-limit storage');
   }
