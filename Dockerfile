@@ -23,4 +23,5 @@ EXPOSE 5000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.OPS_PORT||process.env.PORT||5000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "dist/main.js"]
+# V8 heap flags (docs/configuration.md#node-flags); npm run start:prod and nest start use the same.
+CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=60", "dist/main.js"]

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NODE_FLAGS } from './node-flags';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -11,19 +12,26 @@ export interface AppProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the real entry point (src/main.ts through ts-node) as a child process with `env`. */
+/**
+ * Runs the real entry point (src/main.ts through ts-node) as a child process with `env`, under
+ * production's node flags.
+ */
 export function spawnApp(env: Record<string, string>): AppProcess {
   let output = '';
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-    cwd: ROOT,
-    // A private DATA_DIR unless given: the journal of one test must never be replayed by another.
-    env: {
-      PATH: process.env.PATH ?? '',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'tgbot-proc-')),
-      ...env,
+  const child = spawn(
+    process.execPath,
+    [...NODE_FLAGS, '-r', 'ts-node/register/transpile-only', 'src/main.ts'],
+    {
+      cwd: ROOT,
+      // A private DATA_DIR unless given: the journal of one test must never be replayed by another.
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'tgbot-proc-')),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
