@@ -11,6 +11,7 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { NODE_FLAGS } from '../test/support/node-flags';
 import { BUILD_DIR } from './baselines-build';
 import { BenchDatabase, DbSampler } from './database';
 import { LoadBotApi } from './load-bot-api';
@@ -146,7 +147,8 @@ export class BotRun {
         : {}),
       ...this.options.extraEnv,
     };
-    const nodeArgs: string[] = [];
+    // Ours runs with production's node flags, so the bench measures what production runs.
+    const nodeArgs: string[] = this.bot.name === 'ours' ? [...NODE_FLAGS] : [];
     if (this.options.cpuProf) {
       this.cpuProfilePath = join(
         this.options.resultsDir,

@@ -6,7 +6,6 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { tuneHeapForTraffic } from './common/heap-tuning';
 import { webhookPath } from './bot/intake/webhook.middleware';
 import { loadEnv } from './config/app.config';
 import { bootNotices } from './config/boot-notices';
@@ -69,7 +68,6 @@ async function bootstrap(): Promise<void> {
   const dataDirLock: DataDirLock | null = app.get(DataDirLock);
   if (dataDirLock) void dataDirLock.lost.then(() => stop(1));
   await app.listen(env.PORT, env.HOST);
-  tuneHeapForTraffic();
 }
 
 /** Boots the service (called by main.ts); a failed boot prints one line and exits 1. */

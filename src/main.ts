@@ -1,11 +1,7 @@
-import { tuneHeapForBoot } from './common/heap-tuning';
+import { main } from './bootstrap';
 
 /**
- * Entry point (`node dist/main.js`, `nest start`, the Docker image). Only the heap tuning is
- * imported up front: it has to be in place before the framework and its dependencies load, which
- * is most of what boot allocates. The app itself is in bootstrap.ts (tests use createApp there).
+ * Entry point (`node dist/main.js`, `nest start`, the Docker image); the app itself is in
+ * bootstrap.ts, where tests create it with createApp.
  */
-if (require.main === module) {
-  tuneHeapForBoot();
-  void import('./bootstrap').then(({ main }) => main());
-}
+if (require.main === module) main();

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { envSchema } from '../src/config/env.schema';
+import { NODE_FLAGS } from './support/node-flags';
 
 const DIR = join(__dirname, '..', 'deploy', 'k8s');
 const docs = readdirSync(DIR)
@@ -63,6 +64,17 @@ describe('Kubernetes manifests match the app', () => {
       expect(pod.volumes).toContainEqual({ name: mount.name, emptyDir: {} });
     },
   );
+
+  it('starts node with the same flags everywhere: npm run start:prod, nest start, the image, the pods', () => {
+    const read = (file: string) => readFileSync(join(__dirname, '..', file), 'utf8');
+    const image = JSON.parse(/^CMD (\[.*\])$/m.exec(read('Dockerfile'))![1]) as string[];
+    const nestStart = (JSON.parse(read('nest-cli.json')) as { exec: string }).exec.split(' ');
+    expect(NODE_FLAGS.length).toBeGreaterThan(0);
+    expect(image).toEqual(['node', ...NODE_FLAGS, 'dist/main.js']);
+    expect(nestStart).toEqual(['node', ...NODE_FLAGS]);
+    for (const d of byKind('Deployment'))
+      expect(d.spec.template.spec.containers[0].args).toEqual(image);
+  });
 
   it('runs exactly one polling replica, replaced rather than rolled', () => {
     const polling = deployment('telegram-bot-polling');

@@ -17,6 +17,11 @@ export function backoffDelay(
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
+/**
+ * Waits `ms`, or less when `signal` aborts; never rejects, so a retry loop just checks its signal
+ * next. Not timers/promises' setTimeout: that one rejects on abort, and Jest's fake timers (which
+ * the retry loops' specs use) do not drive it.
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();

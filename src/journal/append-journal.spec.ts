@@ -203,11 +203,9 @@ describe('AppendJournal', () => {
         'test-1700000000001-bbbb-000000.ndjson',
         frame('m4').slice(0, 5) + frame('m5') + frame('m6').replace('m6', 'x6') + frame('m7'),
       );
-      // The format before framing, from a version whose file names carried the pid.
-      file('test-123-456-cccc-0.ndjson', '"m0"\n');
 
       const journal = journalIn(json);
-      await expect(journal.open()).resolves.toEqual(['m0', 'm1', 'm2', 'm5', 'm7']);
+      await expect(journal.open()).resolves.toEqual(['m1', 'm2', 'm5', 'm7']);
 
       expect(journal.damagedRecords).toBe(3);
       expect(journal.tornRecords).toBe(1);

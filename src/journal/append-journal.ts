@@ -122,7 +122,7 @@ export class AppendJournal<T> {
     private readonly fsync: JournalFsync = 'always',
     private readonly options: AppendJournalOptions = {},
   ) {
-    // Any file of this journal, also those named by earlier versions (`<prefix>-<pid>-…`).
+    // Any file of this journal, whichever process wrote it.
     this.filePattern = new RegExp(`^${prefix}-[0-9a-z-]+\\.ndjson$`);
     this.openFile = options.openFile ?? open;
   }

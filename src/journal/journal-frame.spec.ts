@@ -36,13 +36,4 @@ describe('journal framing', () => {
     const text = frame('a') + frame('b').replace('"b"', '"x"');
     expect(scanRecords(text, json)).toMatchObject({ records: ['a'], damaged: 1, tornTail: false });
   });
-
-  it('reads unframed lines of the earlier format, counting those the codec rejects', () => {
-    const text = '"old 1"\n{"torn\n"old 2"\n' + frame('new');
-    expect(scanRecords(text, json)).toEqual({
-      records: ['old 1', 'old 2', 'new'],
-      damaged: 1,
-      tornTail: false,
-    });
-  });
 });

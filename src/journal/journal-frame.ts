@@ -26,10 +26,7 @@ export interface JournalScan<T> {
   tornTail: boolean;
 }
 
-/**
- * Reads one journal file. A line without the frame (the format before framing) is decoded as a
- * whole, so an upgrade replays it; `decode` throws on anything it cannot read.
- */
+/** Reads one journal file; `decode` throws on a payload it cannot read. */
 export function scanRecords<T>(text: string, decode: (payload: string) => T): JournalScan<T> {
   const scan: JournalScan<T> = { records: [], damaged: 0, tornTail: false };
   const lines = text.split('\n');
@@ -37,11 +34,11 @@ export function scanRecords<T>(text: string, decode: (payload: string) => T): Jo
   const tail = lines.length - 1;
   for (let i = 0; i < lines.length; i++) {
     if (!lines[i]) continue;
-    const pieces = lines[i].includes(RS) ? lines[i].split(RS) : [lines[i]];
+    const pieces = lines[i].split(RS);
     // Bytes before a line's first separator are the torn remains of an earlier record.
-    if (pieces.length > 1 && pieces[0] !== '') scan.damaged++;
-    for (let p = pieces.length > 1 ? 1 : 0; p < pieces.length; p++) {
-      const record = readPiece(pieces[p], pieces.length > 1, decode);
+    if (pieces[0] !== '') scan.damaged++;
+    for (let p = 1; p < pieces.length; p++) {
+      const record = readPiece(pieces[p], decode);
       if (record !== undefined) scan.records.push(record);
       else {
         scan.damaged++;
@@ -52,12 +49,8 @@ export function scanRecords<T>(text: string, decode: (payload: string) => T): Jo
   return scan;
 }
 
-function readPiece<T>(
-  piece: string,
-  framed: boolean,
-  decode: (payload: string) => T,
-): T | undefined {
-  const payload = framed ? unframe(piece) : piece;
+function readPiece<T>(piece: string, decode: (payload: string) => T): T | undefined {
+  const payload = unframe(piece);
   if (payload === undefined) return undefined;
   try {
     return decode(payload);

@@ -1,4 +1,4 @@
-import { Fifo } from './fifo';
+import Denque from 'denque';
 import { SlidingWindow } from './sliding-window';
 import { TokenBucket } from './token-bucket';
 
@@ -43,7 +43,7 @@ interface ChatState {
   readonly bucket: TokenBucket;
   pausedUntil: number;
   /** Calls for this chat waiting for its token or pause (in order). */
-  readonly waiting: Fifo<Ticket>;
+  readonly waiting: Denque<Ticket>;
   timer?: NodeJS.Timeout;
 }
 
@@ -70,9 +70,9 @@ export class OutboundGovernor {
   private readonly globalWindow: SlidingWindow;
   private readonly chats = new Map<string, ChatState>();
   /** Calls past their chat gate, waiting only for a global token (or a bot-wide pause). */
-  private readonly ready: Record<OutboundLane, Fifo<Ticket>> = {
-    interactive: new Fifo(),
-    broadcast: new Fifo(),
+  private readonly ready: Record<OutboundLane, Denque<Ticket>> = {
+    interactive: new Denque(),
+    broadcast: new Denque(),
   };
   private readonly pending: Record<OutboundLane, number> = { interactive: 0, broadcast: 0 };
   private pausedUntil = 0;
@@ -171,11 +171,11 @@ export class OutboundGovernor {
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     this.pumpTimer = undefined;
     const error = new OutboundClosedError();
-    for (const lane of LANES) for (const ticket of this.ready[lane].drain()) ticket.reject(error);
+    for (const lane of LANES) for (const ticket of drain(this.ready[lane])) ticket.reject(error);
     for (const chat of this.chats.values()) {
       if (chat.timer) clearTimeout(chat.timer);
       chat.timer = undefined;
-      for (const ticket of chat.waiting.drain()) ticket.reject(error);
+      for (const ticket of drain(chat.waiting)) ticket.reject(error);
     }
     this.chats.clear();
   }
@@ -221,7 +221,7 @@ export class OutboundGovernor {
     for (;;) {
       const queue =
         this.ready.interactive.length > 0 ? this.ready.interactive : this.ready.broadcast;
-      const ticket = queue.peek();
+      const ticket = queue.peekFront();
       if (!ticket) return;
       if (ticket.chat && ticket.chat.pausedUntil > now) {
         // Its chat was paused by a 429 after this call passed the chat gate: wait with the chat.
@@ -262,7 +262,7 @@ export class OutboundGovernor {
     const bucket = group
       ? new TokenBucket(this.options.groupBurst ?? 3, this.options.groupPerMinute / 60, now)
       : new TokenBucket(this.options.chatBurst ?? 3, this.options.chatPerSecond, now);
-    chat = { bucket, pausedUntil: 0, waiting: new Fifo() };
+    chat = { bucket, pausedUntil: 0, waiting: new Denque() };
     this.chats.set(key, chat);
     return chat;
   }
@@ -289,4 +289,11 @@ export class OutboundGovernor {
     const chats = new Set(floods.map((f) => f.chat));
     return chats.size >= (this.options.globalFloodChats ?? 3);
   }
+}
+
+/** Empties `queue` and returns what it held, oldest first. */
+function drain<T>(queue: Denque<T>): T[] {
+  const items = queue.toArray();
+  queue.clear();
+  return items;
 }

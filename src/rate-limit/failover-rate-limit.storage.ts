@@ -1,14 +1,10 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
+import { type ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import type Redis from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
 import { atMostEvery } from '../common/at-most-every';
 import { errorMessage } from '../common/error-message';
-import { withTimeout } from '../common/timeout';
 import { total } from '../metrics/metric-values';
-import { REDIS_COMMAND_TIMEOUT_MS } from '../redis/redis-connection';
-import { MemoryRateLimitStorage } from './memory-rate-limit.storage';
 
 /** At most one "counting in memory" warning per this interval during an outage. */
 const WARN_EVERY_MS = 30_000;
@@ -21,7 +17,7 @@ const WARN_EVERY_MS = 30_000;
 export class FailoverRateLimitStorage implements ThrottlerStorage, OnApplicationShutdown {
   private readonly logger = new Logger('RateLimitStorage');
   private readonly warnGate = atMostEvery(WARN_EVERY_MS);
-  private readonly memory = new MemoryRateLimitStorage();
+  private readonly memory = new ThrottlerStorageService();
   private readonly fallbacks: Counter;
 
   constructor(
@@ -44,13 +40,16 @@ export class FailoverRateLimitStorage implements ThrottlerStorage, OnApplication
     limit: number,
     blockDuration: number,
     throttlerName: string,
-  ): Promise<ThrottlerStorageRecord> {
+  ): ReturnType<ThrottlerStorage['increment']> {
     if (this.client.status === 'ready') {
       try {
-        return await withTimeout(
-          this.redis.increment(this.prefix + key, ttl, limit, blockDuration, throttlerName),
-          REDIS_COMMAND_TIMEOUT_MS,
-          'rate-limit storage',
+        // The shared client's commandTimeout bounds the wait: a hanging Redis counts as failed.
+        return await this.redis.increment(
+          this.prefix + key,
+          ttl,
+          limit,
+          blockDuration,
+          throttlerName,
         );
       } catch (error) {
         if (this.warnGate())
@@ -58,7 +57,7 @@ export class FailoverRateLimitStorage implements ThrottlerStorage, OnApplication
       }
     }
     this.fallbacks.inc();
-    return this.memory.increment(key, ttl, limit, blockDuration);
+    return this.memory.increment(key, ttl, limit, blockDuration, throttlerName);
   }
 
   /** Decisions taken on in-memory counters because Redis was unavailable. */

@@ -1,9 +1,8 @@
 import { Logger } from '@nestjs/common';
-import type { ThrottlerStorage } from '@nestjs/throttler';
+import { type ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import { Registry } from 'prom-client';
 import type { Context } from 'telegraf';
 import type { TelegramConfig } from '../config/app.config';
-import { MemoryRateLimitStorage } from './memory-rate-limit.storage';
 import { RateLimitService } from './rate-limit.service';
 import { I18nService } from '../i18n/i18n.service';
 
@@ -29,13 +28,13 @@ function fakeCtx(
 }
 
 describe('RateLimitService', () => {
-  let storage: MemoryRateLimitStorage;
+  let storage: ThrottlerStorageService;
   let registry: Registry;
 
   beforeAll(() => Logger.overrideLogger(false));
   beforeEach(() => {
     jest.useFakeTimers({ now: 1_000_000 });
-    storage = new MemoryRateLimitStorage();
+    storage = new ThrottlerStorageService();
     registry = new Registry();
   });
   afterEach(() => {

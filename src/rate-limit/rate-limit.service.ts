@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ThrottlerStorage } from '@nestjs/throttler';
+import { type ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import type { Registry } from 'prom-client';
 import type { Context, MiddlewareFn } from 'telegraf';
 import { atMostEvery } from '../common/at-most-every';
@@ -12,7 +12,6 @@ import {
 } from '../config/app.config';
 import { InjectMetricsRegistry } from '../metrics/metrics.registry';
 import { FailoverRateLimitStorage } from './failover-rate-limit.storage';
-import { MemoryRateLimitStorage } from './memory-rate-limit.storage';
 import { RateLimitMetrics, type RateLimitStats } from './rate-limit.metrics';
 import { RATE_LIMIT_STORAGE } from './rate-limit.storage';
 import { I18nService } from '../i18n/i18n.service';
@@ -131,8 +130,8 @@ export class RateLimitService {
 
   private increment(key: string, limit: number, name: string, ttlMs: number) {
     const hit = this.storage.increment(key, ttlMs, limit, ttlMs, name);
-    // Only a remote storage can hang; a timer per update is measurable cost in memory.
-    return this.storage instanceof MemoryRateLimitStorage
+    // Only a remote storage can hang; the in-memory one needs no timer per update.
+    return this.storage instanceof ThrottlerStorageService
       ? hit
       : withTimeout(hit, STORAGE_TIMEOUT_MS, 'rate-limit storage');
   }

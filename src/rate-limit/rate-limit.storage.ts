@@ -1,9 +1,8 @@
-import type { ThrottlerStorage } from '@nestjs/throttler';
+import { type ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import type Redis from 'ioredis';
 import type { Registry } from 'prom-client';
 import { redisKey } from '../redis/redis-keys';
 import { FailoverRateLimitStorage } from './failover-rate-limit.storage';
-import { MemoryRateLimitStorage } from './memory-rate-limit.storage';
 
 /** DI token of the @nestjs/throttler storage that holds the per-user counters. */
 export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
@@ -17,7 +16,7 @@ export async function createRateLimitStorage(
   botId: number,
   registry: Registry,
 ): Promise<ThrottlerStorage> {
-  if (!redis) return new MemoryRateLimitStorage();
+  if (!redis) return new ThrottlerStorageService();
   // Loaded only when used, like the Redis client itself.
   const { ThrottlerStorageRedisService } = await import('@nest-lab/throttler-storage-redis');
   // Given a client, the storage leaves closing it to RedisModule.

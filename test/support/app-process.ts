@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtEntry } from './built-entry';
+import { NODE_FLAGS } from './node-flags';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -12,10 +13,13 @@ export interface AppProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the real entry point (dist/main.js, see builtEntry) as a child process with `env`. */
+/**
+ * Runs the real entry point (dist/main.js, see builtEntry) as a child process with `env`, under
+ * production's node flags.
+ */
 export function spawnApp(env: Record<string, string>): AppProcess {
   let output = '';
-  const child = spawn(process.execPath, [builtEntry('main.js')], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, builtEntry('main.js')], {
     cwd: ROOT,
     // A private DATA_DIR unless given: the journal of one test must never be replayed by another.
     env: {

@@ -1,9 +1,8 @@
+import { EventEmitter, once } from 'node:events';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectBot } from 'nestjs-telegraf';
 import type { Context, Telegraf, Telegram } from 'telegraf';
 import type { Update } from 'telegraf/types';
-import { abortableWait } from '../../common/abortable-wait';
-import { DeadlinePool } from '../../common/deadline-pool';
 import { TimeoutError, withTimeout } from '../../common/timeout';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
 import { BotIdentity } from '../bot-identity';
@@ -44,11 +43,11 @@ export class UpdateDispatcher {
   private queued = 0;
   /** Set when a drain ran out of time: no further update starts. */
   private stopped = false;
-  private roomWaiters: (() => void)[] = [];
+  /** 'room' when a parked whenRoom() caller may go on, 'idle' when nothing is queued. */
+  private readonly events = new EventEmitter().setMaxListeners(0);
   /** The least room a parked whenRoom() caller waits for. */
   private roomWanted = Infinity;
-  private idleWaiters: (() => void)[] = [];
-  private readonly deadlines: DeadlinePool;
+  private readonly updateTimeoutMs: number;
   readonly concurrency: number;
   /** Updates held (running or waiting) before intake pauses. */
   readonly capacity: number;
@@ -62,7 +61,7 @@ export class UpdateDispatcher {
   ) {
     this.concurrency = config.dispatchConcurrency;
     this.capacity = Math.max(config.dispatchConcurrency * 2, config.pollingLimit * 2);
-    this.deadlines = new DeadlinePool(config.updateTimeoutMs);
+    this.updateTimeoutMs = config.updateTimeoutMs;
   }
 
   get size(): number {
@@ -95,7 +94,8 @@ export class UpdateDispatcher {
   async whenRoom(signal?: AbortSignal, count = 1): Promise<void> {
     while (this.queued + count > this.capacity && !signal?.aborted) {
       this.roomWanted = Math.min(this.roomWanted, count);
-      await abortableWait(this.roomWaiters, signal);
+      // Rejects only when `signal` aborts, which ends the loop.
+      await once(this.events, 'room', { signal }).catch(() => undefined);
     }
   }
 
@@ -106,8 +106,8 @@ export class UpdateDispatcher {
    */
   async drain(timeoutMs: number): Promise<number> {
     if (this.queued > 0) {
-      const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-      await withTimeout(idle, timeoutMs, 'dispatcher drain').catch(() => undefined);
+      const signal = AbortSignal.timeout(timeoutMs);
+      await once(this.events, 'idle', { signal }).catch(() => undefined);
     }
     if (this.queued > 0) this.stopped = true;
     return this.queued;
@@ -171,7 +171,11 @@ export class UpdateDispatcher {
     // performance.now() rather than the histogram's startTimer (process.hrtime and two closures).
     const startedAt = performance.now();
     try {
-      await this.deadlines.race(this.runThroughBot(update, telegram), `update ${update.update_id}`);
+      await withTimeout(
+        this.runThroughBot(update, telegram),
+        this.updateTimeoutMs,
+        `update ${update.update_id}`,
+      );
       this.metrics.handled.inc();
     } catch (error) {
       if (error instanceof ReplyOutcomeUnknownError) {
@@ -209,17 +213,11 @@ export class UpdateDispatcher {
   }
 
   private notify(): void {
-    if (this.roomWaiters.length && this.queued + this.roomWanted <= this.capacity) {
-      const waiters = this.roomWaiters;
-      this.roomWaiters = [];
+    if (this.queued + this.roomWanted <= this.capacity) {
       this.roomWanted = Infinity;
-      waiters.forEach((wake) => wake());
+      this.events.emit('room');
     }
-    if (this.queued === 0 && this.idleWaiters.length) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      waiters.forEach((wake) => wake());
-    }
+    if (this.queued === 0) this.events.emit('idle');
   }
 }
 

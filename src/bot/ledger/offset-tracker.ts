@@ -1,4 +1,4 @@
-import { abortableWait } from '../../common/abortable-wait';
+import { EventEmitter, once } from 'node:events';
 
 /**
  * Which offset may be confirmed to Telegram: everything below the oldest update that is not finished
@@ -7,8 +7,8 @@ import { abortableWait } from '../../common/abortable-wait';
 export class OffsetTracker {
   private readonly unfinished = new Set<number>();
   private highest = -1;
-  private waiters: (() => void)[] = [];
-  private readonly idleWaiters = new Set<() => void>();
+  /** 'offset' when the confirmable offset moves, 'idle' when nothing is unfinished. */
+  private readonly events = new EventEmitter().setMaxListeners(0);
   private lastOffset = 0;
 
   /** The offset to send with the next getUpdates (0 before any update was seen). */
@@ -62,11 +62,9 @@ export class OffsetTracker {
     const offset = this.offset;
     if (offset !== this.lastOffset) {
       this.lastOffset = offset;
-      const waiters = this.waiters;
-      this.waiters = [];
-      waiters.forEach((wake) => wake());
+      this.events.emit('offset');
     }
-    if (this.unfinished.size === 0) this.idleWaiters.forEach((wake) => wake());
+    if (this.unfinished.size === 0) this.events.emit('idle');
   }
 
   /**
@@ -77,27 +75,20 @@ export class OffsetTracker {
   async whenOffsetMovesFrom(from: number, signal?: AbortSignal): Promise<void> {
     while (this.offset === from && !signal?.aborted) {
       this.lastOffset = this.offset;
-      await abortableWait(this.waiters, signal);
+      // Rejects only when `signal` aborts, which ends the loop.
+      await once(this.events, 'offset', { signal }).catch(() => undefined);
     }
   }
 
   /**
-   * Resolves when nothing is unfinished, or after `timeoutMs`, or when `signal` aborts. Whichever
-   * comes first, the wait leaves nothing behind: the poll loop waits here up to every poll, on one
-   * long-lived signal, and a listener or timer per wait left behind made Node warn of a leak.
+   * Resolves when nothing is unfinished, or after `timeoutMs`, or when `signal` aborts. The poll
+   * loop waits here up to every poll on one long-lived signal: `once` removes its listeners
+   * whichever comes first.
    */
-  whenIdle(signal?: AbortSignal, timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
-    if (this.unfinished.size === 0 || signal?.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.idleWaiters.delete(done);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = Number.isFinite(timeoutMs) ? setTimeout(done, timeoutMs) : undefined;
-      this.idleWaiters.add(done);
-      signal?.addEventListener('abort', done, { once: true });
-    });
+  async whenIdle(signal?: AbortSignal, timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
+    if (this.unfinished.size === 0 || signal?.aborted) return;
+    const until = [signal, Number.isFinite(timeoutMs) ? AbortSignal.timeout(timeoutMs) : undefined];
+    const stop = AbortSignal.any(until.filter((s): s is AbortSignal => s !== undefined));
+    await once(this.events, 'idle', { signal: stop }).catch(() => undefined);
   }
 }
