@@ -48,7 +48,7 @@ describe('RateLimitService', () => {
       { limit: 10, windowSec: 60, redisUrl: undefined },
       { adminIds: [ADMIN] } as unknown as TelegramConfig,
       registry,
-      new I18nService({ get: () => null } as never),
+      new I18nService({ language: () => null } as never),
     );
 
   async function send(limiter: RateLimitService, userId: number, count: number) {

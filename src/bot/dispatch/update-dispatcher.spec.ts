@@ -9,7 +9,7 @@ import { ReplyOutcomeUnknownError } from '../ledger/update-effects';
 import { I18nService } from '../../i18n/i18n.service';
 import { UpdateDispatcher } from './update-dispatcher';
 
-const i18n = new I18nService({ get: () => null } as never);
+const i18n = new I18nService({ language: () => null } as never);
 const FAILURE_REPLY = i18n.t('en', 'failure');
 
 const message = (id: number, chat: number): Update =>
