@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -69,6 +69,22 @@ describe('DataDirLock', () => {
     expect(JSON.parse(readFileSync(join(dir, 'instance.owner'), 'utf8'))).toMatchObject({
       pid: process.pid,
     });
+  });
+
+  it('refuses at once, without waiting, a fresh lock whose owner runs on this machine', async () => {
+    mkdirSync(join(dir, 'instance.lock'), { recursive: true });
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const owner = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+    try {
+      writeFileSync(
+        join(dir, 'instance.owner'),
+        JSON.stringify({ host: hostname(), bootId, pid: owner.pid }),
+      );
+      // A wait long enough to outlast the test's timeout: only refusing at once passes.
+      await expect(DataDirLock.acquire(dir, { waitMs: 60_000 })).rejects.toThrow(DataDirInUseError);
+    } finally {
+      owner.kill('SIGKILL');
+    }
   });
 
   it('reports a lock lost while running and refuses writes from then on', async () => {

@@ -96,13 +96,16 @@ export class DataDirLock {
         return holder;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-        if (attempt === 0 && (await ownerIsGone(absolute))) {
+        const owner = attempt === 0 ? await ownerOnThisMachine(absolute) : 'unknown';
+        if (owner === 'gone') {
           // Its owner ran on this machine since this boot and its pid is gone: the lock is dead
           // now, not in STALE_MS. Removing a dead lock is what proper-lockfile does with a stale one.
           logger.warn(`DATA_DIR ${absolute}: the instance that locked it is gone; taking over`);
           await rm(lockPath, { recursive: true, force: true });
           continue;
         }
+        // A fresh lock whose owner runs on this machine: waiting for it to go stale cannot help.
+        if (owner === 'running') throw new DataDirInUseError(absolute);
         if (Date.now() >= giveUpAt) throw new DataDirInUseError(absolute);
         if (attempt === 0) logger.warn(await waitingMessage(absolute, lockPath, waitMs));
         await sleep(CHECK_EVERY_MS);
@@ -152,23 +155,23 @@ async function writeOwner(dir: string): Promise<void> {
 }
 
 /**
- * The lock's owner ran on this host since this boot, under another pid that no longer exists. In
- * another container the host name differs (and a pid there means nothing here), and a process that
- * restarts as the same pid (pid 1 in a container) cannot tell: both wait for the lock to go stale.
+ * Whether the lock's owner ran on this host since this boot, under another pid, and that pid is
+ * still running or gone. In another container the host name differs (and a pid there means
+ * nothing here), and a process that restarts as the same pid (pid 1 in a container) cannot tell:
+ * both are 'unknown', and wait for the lock to go stale. The lock is fresh when this is asked, so
+ * a running pid is its owner, not a stranger that reused the pid of one that died seconds ago
+ * (if it were, the refused start succeeds once retried after STALE_MS).
  */
-async function ownerIsGone(dir: string): Promise<boolean> {
+async function ownerOnThisMachine(dir: string): Promise<'running' | 'gone' | 'unknown'> {
   const me = self();
-  if (!me.bootId) return false;
+  if (!me.bootId) return 'unknown';
   try {
     const owner = JSON.parse(await readFile(resolve(dir, OWNER_NAME), 'utf8')) as Owner;
-    return (
-      owner.host === me.host &&
-      owner.bootId === me.bootId &&
-      owner.pid !== me.pid &&
-      !isAlive(owner.pid)
-    );
+    if (owner.host !== me.host || owner.bootId !== me.bootId || owner.pid === me.pid)
+      return 'unknown';
+    return isAlive(owner.pid) ? 'running' : 'gone';
   } catch {
-    return false;
+    return 'unknown';
   }
 }
 
