@@ -11,6 +11,7 @@ import { BroadcastService } from '../outbound/broadcast.service';
 import { BlockedUsersService } from '../users/blocked-users.service';
 import type { Campaign } from './campaign';
 import { CampaignStatus } from './campaign-status';
+import { CampaignWatchTask } from './campaign-watch.task';
 import { CAMPAIGN_LEASE_MS, CampaignRun, type RunEnd } from './campaign.run';
 import { CampaignStore, type NewCampaign } from './campaign.store';
 
@@ -20,7 +21,8 @@ const STOP_WAIT_MS = 10_000;
 /**
  * Broadcast campaigns: started, paused, resumed and cancelled by admins, run in the background by
  * exactly one process at a time (a lease in the campaign's row), and taken over after a crash or
- * by another replica once the lease lapses. A process with no campaign to run queries nothing.
+ * by another replica once the lease lapses: at boot, every CAMPAIGN_WATCH_MS, and every half
+ * lease while a campaign is known to be held elsewhere.
  */
 @Injectable()
 export class BroadcastsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -36,14 +38,17 @@ export class BroadcastsService implements OnApplicationBootstrap, BeforeApplicat
     private readonly users: BlockedUsersService,
     private readonly sender: BroadcastService,
     private readonly status: CampaignStatus,
+    private readonly watchTask: CampaignWatchTask,
   ) {}
 
   onApplicationBootstrap(): void {
     this.kick();
+    this.watchTask.start(() => this.kick());
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.watchTask.stop();
     clearTimeout(this.watchTimer);
     const current = this.current;
     if (current) {
