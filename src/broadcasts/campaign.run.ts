@@ -36,6 +36,8 @@ export type RunEnd = 'ended' | 'stopped' | 'lost';
 export class CampaignRun {
   private readonly logger = new Logger(CampaignRun.name);
   private stopping = false;
+  /** When the lease was last refreshed: every advance refreshes it too. */
+  private refreshedAt = Date.now();
   private shows: Promise<void> = Promise.resolve();
 
   constructor(
@@ -43,10 +45,6 @@ export class CampaignRun {
     private campaign: Campaign,
     private readonly owner: string,
   ) {}
-
-  get id(): number {
-    return this.campaign.id;
-  }
 
   /** Ends the run after the batch being sent (its outcome is still recorded). */
   stop(): void {
@@ -66,6 +64,7 @@ export class CampaignRun {
         const finished = !this.stopping && next.length === 0;
         const after = await store.advance(this.campaign.id, this.owner, settled, next, finished);
         if (!after) return 'lost';
+        this.refreshedAt = Date.now();
         this.campaign = after;
         if (after.state !== 'running') {
           this.showStatus(after);
@@ -108,9 +107,13 @@ export class CampaignRun {
     this.shows = this.shows.then(() => this.deps.status.show(c));
   }
 
+  /** Refreshes the lease when no batch did lately (a batch held up by a long 429 pause). */
   private async beat(): Promise<void> {
+    if (Date.now() - this.refreshedAt < HEARTBEAT_MS / 2) return;
     try {
-      if (!(await this.deps.store.heartbeat(this.campaign.id, this.owner))) this.stopping = true;
+      if (await this.deps.store.heartbeat(this.campaign.id, this.owner))
+        this.refreshedAt = Date.now();
+      else this.stopping = true;
     } catch (error) {
       this.logger.warn(`campaign ${this.campaign.id}: lease not refreshed: ${errorMessage(error)}`);
     }
