@@ -6,7 +6,14 @@ import { translations } from './support/texts';
 
 const ADMINS = [4242, 4343];
 const USER = ['start', 'help', 'me', 'settings'];
-const ADMIN = [...USER, 'stats', 'broadcast'];
+const ADMIN = [
+  ...USER,
+  'stats',
+  'broadcast',
+  'broadcast_pause',
+  'broadcast_resume',
+  'broadcast_cancel',
+];
 
 /** The menus the bot set, one line per call: scope, language, commands. */
 const menusSet = (api: FakeBotApi) =>

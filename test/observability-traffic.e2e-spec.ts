@@ -200,7 +200,7 @@ describe('observability endpoints under bot traffic', () => {
       // Traffic above made cache reads, so the ratio is a percentage, not "n/a".
       expect(reply.replace(/\d+/g, 'N')).toBe(
         [
-          'Users: N',
+          'Users: N (active N, blocked N)',
           'Messages: N',
           'Cache hit ratio: N%',
           'Rate limited: N',

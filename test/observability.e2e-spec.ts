@@ -159,7 +159,7 @@ describe('observability endpoints (no METRICS_TOKEN)', () => {
         timeoutSec: 30,
         readLatencySec: 5,
         limit: 100,
-        allowedUpdates: ['message', 'callback_query'],
+        allowedUpdates: ['message', 'callback_query', 'my_chat_member'],
         polls: count,
         emptyPolls: count,
         emptyPollRatio: nullOr(count),

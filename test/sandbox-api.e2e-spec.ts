@@ -121,7 +121,7 @@ describe('sandbox JSON API', () => {
   }, 60_000);
 
   it('answers /stats to the admin only, in private and in the group', async () => {
-    const stats = botSays(ALICE, /^Users: \d+\nMessages: \d+/);
+    const stats = botSays(ALICE, /^Users: \d+ \(active \d+, blocked \d+\)\nMessages: \d+/);
     await post(`users/${ALICE}/messages`, { text: '/stats' });
     await stats;
 

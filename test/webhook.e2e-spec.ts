@@ -37,7 +37,7 @@ describe('webhook mode', () => {
     expect(call.payload).toMatchObject({
       url: WEBHOOK_ENV.WEBHOOK_URL,
       secret_token: SECRET,
-      allowed_updates: ['message', 'callback_query'],
+      allowed_updates: ['message', 'callback_query', 'my_chat_member'],
       max_connections: 20,
       drop_pending_updates: false,
     });

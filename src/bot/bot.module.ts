@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TelegrafModule } from 'nestjs-telegraf';
+import { BroadcastsModule } from '../broadcasts/broadcasts.module';
 import { BotCacheModule } from '../cache/cache.module';
 import {
   batchConfig,
@@ -38,6 +39,7 @@ import { UpdateLedger } from './ledger/update-ledger';
 import { WebhookSecretLimiter } from './intake/webhook-secret.limiter';
 import { TransportModule } from './transport/transport.module';
 import { AdminUpdate } from './updates/admin.update';
+import { ChatMemberUpdate } from './updates/chat-member.update';
 import { ExpiredButtonUpdate } from './updates/expired-button.update';
 import { HelpUpdate } from './updates/help.update';
 import { MenuUpdate } from './updates/menu.update';
@@ -57,6 +59,7 @@ import { StartUpdate } from './updates/start.update';
     MessagesModule,
     TransportModule,
     RateLimitModule,
+    BroadcastsModule,
     TelegrafModule.forRootAsync({
       imports: [BotMiddlewaresModule],
       inject: [telegramConfig.KEY, BotMiddlewares],
@@ -103,6 +106,7 @@ import { StartUpdate } from './updates/start.update';
     SettingsUpdate,
     SettingsWizard,
     AdminUpdate,
+    ChatMemberUpdate,
     MenuUpdate,
     ExpiredButtonUpdate,
     MessageUpdate,

@@ -40,7 +40,8 @@ export const telegramConfig = registerAs('telegram', () => {
     pollingTimeoutSec: env.POLLING_TIMEOUT,
     readLatencySec: env.READ_LATENCY,
     pollingLimit: env.POLLING_LIMIT,
-    allowedUpdates: ['message', 'callback_query'] as const,
+    // my_chat_member: a user blocked or unblocked the bot (see ChatMemberUpdate).
+    allowedUpdates: ['message', 'callback_query', 'my_chat_member'] as const,
     webhookUrl: env.WEBHOOK_URL,
     // Unset: derived from the token (see deriveWebhookSecret); never logged either way.
     webhookSecret: env.WEBHOOK_SECRET ?? deriveWebhookSecret(env.TELEGRAM_BOT_TOKEN),
@@ -114,6 +115,12 @@ export const batchConfig = registerAs('batch', () => {
   };
 });
 
+/** Broadcast campaigns (see src/broadcasts). */
+export const broadcastConfig = registerAs('broadcast', () => ({
+  /** Sends carry allow_paid_broadcast: for bots that pay Telegram to exceed 30 messages/s. */
+  paid: loadEnv().BROADCAST_PAID,
+}));
+
 export const logConfig = registerAs('log', () => ({ level: loadEnv().LOG_LEVEL }));
 
 /** Settings of the Node runtime that the process reports but does not apply itself. */
@@ -129,6 +136,7 @@ export type RateLimitConfig = ConfigType<typeof rateLimitConfig>;
 export type SessionConfig = ConfigType<typeof sessionConfig>;
 export type BatchConfig = ConfigType<typeof batchConfig>;
 export type LogConfig = ConfigType<typeof logConfig>;
+export type BroadcastConfig = ConfigType<typeof broadcastConfig>;
 export type RuntimeConfig = ConfigType<typeof runtimeConfig>;
 
 export const allConfigs = [
@@ -139,6 +147,7 @@ export const allConfigs = [
   rateLimitConfig,
   sessionConfig,
   batchConfig,
+  broadcastConfig,
   logConfig,
   runtimeConfig,
 ];

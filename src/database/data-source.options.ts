@@ -11,6 +11,7 @@ import { MessagesKeyedByChat1765000000000 } from './migrations/1765000000000-Mes
 import { UserPreferredLanguage1765100000000 } from './migrations/1765100000000-UserPreferredLanguage';
 import { BotSessions1765200000000 } from './migrations/1765200000000-BotSessions';
 import { UserDisplayName1765300000000 } from './migrations/1765300000000-UserDisplayName';
+import { BroadcastCampaigns1765410000000 } from './migrations/1765410000000-BroadcastCampaigns';
 import { TypeOrmLogger } from './typeorm.logger';
 
 export const entities = [UserEntity, MessageEntity, DeadLetterEntity];
@@ -20,6 +21,7 @@ export const migrations = [
   UserPreferredLanguage1765100000000,
   BotSessions1765200000000,
   UserDisplayName1765300000000,
+  BroadcastCampaigns1765410000000,
 ];
 
 /** How the connections are managed, reported by /db-status. */

@@ -7,18 +7,12 @@ describe('Translations', () => {
   const translations = new Translations();
 
   it('formats numbers and plurals for the language', () => {
-    expect(translations.t('en', 'broadcast-started', { recipients: 1 })).toBe(
-      'Broadcast started to 1 user.',
+    expect(translations.t('en', 'broadcast-recipients', { count: 1 })).toBe('To 1 user.');
+    expect(translations.t('en', 'broadcast-recipients', { count: 1500 })).toBe('To 1,500 users.');
+    expect(translations.t('ru', 'broadcast-recipients', { count: 21 })).toBe(
+      'Для 21 пользователя.',
     );
-    expect(translations.t('en', 'broadcast-started', { recipients: 1500 })).toBe(
-      'Broadcast started to 1,500 users.',
-    );
-    expect(translations.t('ru', 'broadcast-started', { recipients: 21 })).toBe(
-      'Рассылка запущена для 21 пользователя.',
-    );
-    expect(translations.t('ru', 'broadcast-started', { recipients: 5 })).toBe(
-      'Рассылка запущена для 5 пользователей.',
-    );
+    expect(translations.t('ru', 'broadcast-recipients', { count: 5 })).toBe('Для 5 пользователей.');
   });
 
   it('builds text + entities around variables, user data kept literal', () => {

@@ -1,5 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { telegramConfig, type TelegramConfig } from '../config/app.config';
+import { Inject, Injectable } from '@nestjs/common';
+import type { MessageEntity } from 'telegraf/types';
+import {
+  broadcastConfig,
+  telegramConfig,
+  type BroadcastConfig,
+  type TelegramConfig,
+} from '../config/app.config';
 import { OutboundService } from './outbound.service';
 import { classifyFailure } from './retry-policy';
 
@@ -11,45 +17,58 @@ export interface BroadcastResult {
   blocked: number;
 }
 
+export type BroadcastOutcome = keyof BroadcastResult;
+
+/** What is broadcast: a text, with the formatting of the admin's message as entities. */
+export interface BroadcastMessage {
+  text: string;
+  entities?: MessageEntity[];
+}
+
 /**
- * Sends one text to many chats on the broadcast lane, so interactive replies keep going first.
+ * Sends one message to many chats on the broadcast lane, so interactive replies keep going first.
  * Chat ids are pulled lazily with a bounded number of sends in flight (two seconds of the global
  * rate), so a broadcast to millions of ids holds neither all ids nor all promises in memory.
+ * Campaigns (src/broadcasts) call it one small batch at a time and read each chat's outcome.
  */
 @Injectable()
 export class BroadcastService {
-  private readonly logger = new Logger(BroadcastService.name);
   private readonly concurrency: number;
+  private readonly paid: boolean;
 
   constructor(
     private readonly outbound: OutboundService,
     @Inject(telegramConfig.KEY) config: TelegramConfig,
+    @Inject(broadcastConfig.KEY) broadcast?: BroadcastConfig,
   ) {
     this.concurrency = Math.max(1, 2 * config.outbound.globalPerSecond);
+    this.paid = broadcast?.paid ?? false;
   }
 
   async broadcast(
-    text: string,
+    message: string | BroadcastMessage,
     chatIds: Iterable<number> | AsyncIterable<number>,
+    onOutcome?: (chatId: number, outcome: BroadcastOutcome) => void,
   ): Promise<BroadcastResult> {
+    const { text, entities } = typeof message === 'string' ? { text: message } : message;
     const result: BroadcastResult = { sent: 0, failed: 0, blocked: 0 };
     const ids = toAsyncIterator(chatIds);
     const worker = async () => {
       for (let next = await ids.next(); !next.done; next = await ids.next()) {
+        const payload: Record<string, unknown> = { chat_id: next.value, text };
+        if (entities?.length) payload.entities = entities;
+        if (this.paid) payload.allow_paid_broadcast = true;
+        let outcome: BroadcastOutcome = 'sent';
         try {
-          await this.outbound.call('sendMessage', { chat_id: next.value, text }, 'broadcast');
-          result.sent++;
+          await this.outbound.call('sendMessage', payload, 'broadcast');
         } catch (error) {
-          if (classifyFailure(error).kind === 'blocked') result.blocked++;
-          else result.failed++;
+          outcome = classifyFailure(error).kind === 'blocked' ? 'blocked' : 'failed';
         }
+        result[outcome]++;
+        onOutcome?.(next.value, outcome);
       }
     };
-    const started = Date.now();
     await Promise.all(Array.from({ length: this.concurrency }, worker));
-    this.logger.log(
-      `broadcast done in ${Date.now() - started} ms: ${result.sent} sent, ${result.failed} failed, ${result.blocked} blocked`,
-    );
     return result;
   }
 }

@@ -35,4 +35,8 @@ export class UserEntity {
   /** The name the user set in /settings, shown by /me; null means "their Telegram first name". */
   @Column({ name: 'display_name', type: 'text', nullable: true })
   displayName: string | null;
+
+  /** When the user blocked the bot (null: reachable); written through by BlockedUsersService. */
+  @Column({ name: 'blocked_at', type: 'timestamptz', nullable: true })
+  blockedAt: Date | null;
 }

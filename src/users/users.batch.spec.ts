@@ -69,4 +69,16 @@ describe('usersTable with messagesTable', () => {
       },
     ]);
   });
+
+  it('never clears a blocked flag when it merges a sighting', async () => {
+    a.users.add(userRow(9, new Date(1_700_000_000_000)));
+    await a.batch.flushed();
+    await a.query('UPDATE users SET blocked_at = now() WHERE id = 9');
+    a.users.add(userRow(9, new Date(1_700_000_001_000)));
+    await a.batch.flushed();
+    const [row] = await a.query<{ blocked: boolean }>(
+      'SELECT blocked_at IS NOT NULL AS blocked FROM users WHERE id = 9',
+    );
+    expect(row.blocked).toBe(true);
+  });
 });

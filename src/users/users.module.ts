@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BlockedUsersService } from './blocked-users.service';
 import { BatchModule } from '../batch/batch.module';
 import { BotCacheModule } from '../cache/cache.module';
 import { UserPreferencesService } from './user-preferences.service';
@@ -14,7 +15,7 @@ import { usersTable } from './users.table';
     BatchModule.forFeature(usersTable),
     BotCacheModule,
   ],
-  providers: [UsersService, UserPreferencesService],
-  exports: [UsersService, UserPreferencesService],
+  providers: [UsersService, UserPreferencesService, BlockedUsersService],
+  exports: [UsersService, UserPreferencesService, BlockedUsersService],
 })
 export class UsersModule {}

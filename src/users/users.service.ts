@@ -64,28 +64,6 @@ export class UsersService {
       return row ? toProfile(row) : null;
     });
   }
-
-  count(): Promise<number> {
-    return withDbRetry(() => this.users.count(), { label: 'count users' });
-  }
-
-  /** Every user id, in pages, for broadcasts. */
-  async *allIds(pageSize = 1000): AsyncGenerator<number> {
-    let after = -1;
-    for (;;) {
-      const rows: { id: string }[] = await withDbRetry(
-        () =>
-          this.users.query('SELECT id FROM users WHERE id > $1 ORDER BY id LIMIT $2', [
-            after,
-            pageSize,
-          ]),
-        { label: 'page user ids' },
-      );
-      for (const row of rows) yield Number(row.id);
-      if (rows.length < pageSize) return;
-      after = Number(rows[rows.length - 1].id);
-    }
-  }
 }
 
 function toProfile(row: UserEntity): UserProfile {

@@ -93,3 +93,17 @@ export function callbackQuery(userId: number, data: string, messageId = 1): NewU
     },
   };
 }
+
+/** The user blocked the bot (`kicked`) or unblocked it (`member`) in their private chat. */
+export function myChatMember(userId: number, status: 'kicked' | 'member'): NewUpdate {
+  const bot = { id: 999, is_bot: true, first_name: 'Test Bot', username: 'test_bot' };
+  return {
+    my_chat_member: {
+      chat: privateChat(userId),
+      from: user(userId),
+      date: Math.floor(Date.now() / 1000),
+      old_chat_member: { user: bot, status: status === 'kicked' ? 'member' : 'kicked' },
+      new_chat_member: { user: bot, status, ...(status === 'kicked' ? { until_date: 0 } : {}) },
+    },
+  };
+}

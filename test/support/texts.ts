@@ -12,7 +12,6 @@ export const texts = {
   unknownCommand: en('unknown-command'),
   expiredButton: en('button-expired'),
   adminOnly: en('admin-only'),
-  broadcastDone: (r: { sent: number; failed: number; blocked: number }) => en('broadcast-done', r),
 };
 
 /** Callback data of the /start menu's buttons. */

@@ -1,16 +1,22 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { MessageEntity } from 'telegraf/types';
 import { BatchService } from '../../batch/batch.service';
+import { BroadcastsService } from '../../broadcasts/broadcasts.service';
+import type { Campaign } from '../../broadcasts/campaign';
 import { BotCacheService } from '../../cache/bot-cache.service';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
+import type { Language } from '../../i18n/i18n.languages';
 import { MessagesService } from '../../messages/messages.service';
 import { sumOf } from '../../metrics/metric-values';
-import { BroadcastService } from '../../outbound/broadcast.service';
 import { OutboundService } from '../../outbound/outbound.service';
 import { RateLimitService } from '../../rate-limit/rate-limit.service';
-import { UsersService } from '../../users/users.service';
+import { BlockedUsersService } from '../../users/blocked-users.service';
 
 export interface BotStats {
   users: number;
+  /** Users who have not blocked the bot. */
+  activeUsers: number;
+  blockedUsers: number;
   messages: number;
   cacheHitRatio: number | null;
   rateLimited: number;
@@ -18,19 +24,26 @@ export interface BotStats {
   outboundQueued: number;
 }
 
-/** Admin tools: who is an admin, live statistics, broadcasts running in the background. */
+/** A `/broadcast` command: what to send and where it came from. */
+export interface BroadcastRequest {
+  text: string;
+  entities: MessageEntity[] | null;
+  chatId: number;
+  messageId: number;
+  language: Language;
+}
+
+/** Admin tools: who is an admin, live statistics, broadcast campaigns. */
 @Injectable()
-export class AdminService implements BeforeApplicationShutdown {
-  private readonly logger = new Logger(AdminService.name);
+export class AdminService {
   private readonly admins: Set<number>;
-  private readonly running = new Set<Promise<void>>();
 
   constructor(
     @Inject(telegramConfig.KEY) config: TelegramConfig,
-    private readonly users: UsersService,
+    private readonly users: BlockedUsersService,
     private readonly messages: MessagesService,
     private readonly batch: BatchService,
-    private readonly broadcasts: BroadcastService,
+    private readonly broadcasts: BroadcastsService,
     private readonly cache: BotCacheService,
     private readonly rateLimit: RateLimitService,
     private readonly outbound: OutboundService,
@@ -44,14 +57,16 @@ export class AdminService implements BeforeApplicationShutdown {
 
   async stats(): Promise<BotStats> {
     const [users, messages, cache, rateLimit, outbound] = await Promise.all([
-      this.users.count(),
+      this.users.counts(),
       this.messages.count(),
       this.cache.stats.snapshot(),
       this.rateLimit.stats.snapshot(),
       this.outbound.stats.snapshot(),
     ]);
     return {
-      users,
+      users: users.total,
+      activeUsers: users.total - users.blocked,
+      blockedUsers: users.blocked,
       messages,
       cacheHitRatio: cache.hitRatio,
       rateLimited: rateLimit.limited,
@@ -61,33 +76,39 @@ export class AdminService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Starts a broadcast to every user and returns the recipient count at once; `report` receives
-   * the result. It runs outside the update so the admin's chat is not blocked for minutes.
+   * Stores a campaign to every user who has not blocked the bot (users still in the write buffer
+   * included), or finds the one this command already started; null when another one is active.
    */
-  async startBroadcast(
-    text: string,
-    report: (r: { sent: number; failed: number; blocked: number }) => Promise<unknown>,
-  ): Promise<number> {
+  async startBroadcast(request: BroadcastRequest): Promise<Campaign | null> {
     await this.batch.flushed();
-    const recipients = await this.users.count();
-    const job = this.broadcasts
-      .broadcast(text, this.users.allIds())
-      .then(report)
-      .then(() => undefined)
-      .catch((error: unknown) => this.logger.error(`broadcast failed: ${(error as Error).message}`))
-      .finally(() => this.running.delete(job));
-    this.running.add(job);
-    return recipients;
+    return this.broadcasts.start({
+      text: request.text,
+      entities: request.entities,
+      sourceChatId: request.chatId,
+      sourceMessageId: request.messageId,
+      statusChatId: request.chatId,
+      language: request.language,
+    });
   }
 
-  /** A broadcast in progress is given the shutdown grace to finish; what it did not send is logged. */
-  async beforeApplicationShutdown(): Promise<void> {
-    if (this.running.size) {
-      this.logger.warn(`waiting for ${this.running.size} broadcast(s) to finish`);
-      await Promise.race([
-        Promise.all(this.running),
-        new Promise((r) => setTimeout(r, 10_000).unref()),
-      ]);
-    }
+  /** The campaign starts sending once its status message exists (the message it edits). */
+  statusMessageSent(campaign: Campaign, messageId: number): Promise<void> {
+    return this.broadcasts.statusMessageSent(campaign.id, messageId);
+  }
+
+  statusText(campaign: Campaign): string {
+    return this.broadcasts.statusText(campaign);
+  }
+
+  pauseBroadcast(): Promise<Campaign | null> {
+    return this.broadcasts.pause();
+  }
+
+  resumeBroadcast(): Promise<Campaign | null> {
+    return this.broadcasts.resume();
+  }
+
+  cancelBroadcast(): Promise<Campaign | null> {
+    return this.broadcasts.cancel();
   }
 }

@@ -19,4 +19,7 @@ export const ADMIN_COMMANDS: readonly MenuCommand[] = [
   ...USER_COMMANDS,
   { command: 'stats', description: 'command-stats' },
   { command: 'broadcast', description: 'command-broadcast' },
+  { command: 'broadcast_pause', description: 'command-broadcast-pause' },
+  { command: 'broadcast_resume', description: 'command-broadcast-resume' },
+  { command: 'broadcast_cancel', description: 'command-broadcast-cancel' },
 ];

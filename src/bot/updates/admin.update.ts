@@ -1,7 +1,10 @@
 import { Command, Ctx, Update } from 'nestjs-telegraf';
 import type { Context } from 'telegraf';
+import type { MessageId } from '../../i18n/i18n.messages';
 import { I18nService } from '../../i18n/i18n.service';
+import type { Campaign } from '../../broadcasts/campaign';
 import { AdminService } from '../admin/admin.service';
+import { commandArgument } from '../admin/command-argument';
 
 @Update()
 export class AdminUpdate {
@@ -23,6 +26,8 @@ export class AdminUpdate {
     await ctx.reply(
       tr.t('stats', {
         users: s.users,
+        activeUsers: s.activeUsers,
+        blockedUsers: s.blockedUsers,
         messages: s.messages,
         cacheHitRatio,
         rateLimited: s.rateLimited,
@@ -36,12 +41,60 @@ export class AdminUpdate {
   async broadcast(@Ctx() ctx: Context): Promise<void> {
     const tr = this.i18n.translatorFor(ctx.from);
     if (!this.admin.isAdmin(ctx.from?.id)) return void (await ctx.reply(tr.t('admin-only')));
-    const text = (ctx.text ?? '').replace(/^\/broadcast(@\w+)?\s*/, '').trim();
+    const message = ctx.message;
+    if (!message || !('text' in message)) return;
+    const { text, entities } = commandArgument(message.text, message.entities);
     if (!text) return void (await ctx.reply(tr.t('broadcast-usage')));
-    const chatId = ctx.chat!.id;
-    const recipients = await this.admin.startBroadcast(text, (result) =>
-      ctx.telegram.sendMessage(chatId, tr.t('broadcast-done', { ...result })),
+    const campaign = await this.admin.startBroadcast({
+      text,
+      entities: entities.length ? entities : null,
+      chatId: message.chat.id,
+      messageId: message.message_id,
+      language: tr.language,
+    });
+    if (!campaign) return void (await ctx.reply(tr.t('broadcast-busy')));
+    const status = await ctx.reply(this.admin.statusText(campaign));
+    await this.admin.statusMessageSent(campaign, status.message_id);
+  }
+
+  @Command('broadcast_pause')
+  pause(@Ctx() ctx: Context): Promise<void> {
+    return this.control(
+      ctx,
+      () => this.admin.pauseBroadcast(),
+      'broadcast-paused',
+      'broadcast-none-running',
     );
-    await ctx.reply(tr.t('broadcast-started', { recipients }));
+  }
+
+  @Command('broadcast_resume')
+  resume(@Ctx() ctx: Context): Promise<void> {
+    return this.control(
+      ctx,
+      () => this.admin.resumeBroadcast(),
+      'broadcast-resumed',
+      'broadcast-none-paused',
+    );
+  }
+
+  @Command('broadcast_cancel')
+  cancel(@Ctx() ctx: Context): Promise<void> {
+    return this.control(
+      ctx,
+      () => this.admin.cancelBroadcast(),
+      'broadcast-cancelled',
+      'broadcast-none-active',
+    );
+  }
+
+  private async control(
+    ctx: Context,
+    change: () => Promise<Campaign | null>,
+    done: MessageId,
+    none: MessageId,
+  ): Promise<void> {
+    const tr = this.i18n.translatorFor(ctx.from);
+    if (!this.admin.isAdmin(ctx.from?.id)) return void (await ctx.reply(tr.t('admin-only')));
+    await ctx.reply(tr.t((await change()) ? done : none));
   }
 }

@@ -59,7 +59,7 @@ settings-cancelled = Settings unchanged.
 
 admin-only = Sorry, this command is for the bot administrators.
 stats =
-    Users: { $users }
+    Users: { $users } (active { $activeUsers }, blocked { $blockedUsers })
     Messages: { $messages }
     Cache hit ratio: { $cacheHitRatio }
     Rate limited: { $rateLimited }
@@ -68,12 +68,26 @@ stats =
 stats-hit-ratio = { $percent }%
 stats-hit-ratio-none = n/a
 broadcast-usage = Usage: /broadcast <text>
-broadcast-started =
-    { $recipients ->
-        [one] Broadcast started to { $recipients } user.
-       *[other] Broadcast started to { $recipients } users.
+broadcast-busy = A broadcast is already running or paused. Send /broadcast_cancel to stop it first.
+broadcast-status =
+    { $headline }
+    { $recipients }
+    Sent: { $sent }, blocked the bot: { $blocked }, failed: { $failed }, unconfirmed: { $inDoubt }
+broadcast-recipients =
+    { $count ->
+        [one] To { $count } user.
+       *[other] To { $count } users.
     }
-broadcast-done = Broadcast finished: { $sent } sent, { $failed } failed, { $blocked } blocked the bot.
+broadcast-status-running = Broadcast in progress: { $percent }%
+broadcast-status-paused = Broadcast paused at { $percent }%. Send /broadcast_resume to continue.
+broadcast-status-cancelled = Broadcast cancelled at { $percent }%.
+broadcast-status-done = Broadcast finished: { $percent }%.
+broadcast-paused = Broadcast paused.
+broadcast-resumed = Broadcast resumed.
+broadcast-cancelled = Broadcast cancelled.
+broadcast-none-running = No broadcast is running.
+broadcast-none-paused = No broadcast is paused.
+broadcast-none-active = No broadcast is running or paused.
 
 ## Command menu (setMyCommands descriptions)
 
@@ -83,6 +97,9 @@ command-me = Your profile
 command-settings = Your language and name
 command-stats = Bot statistics (admins)
 command-broadcast = Send a message to every user (admins)
+command-broadcast-pause = Pause the running broadcast (admins)
+command-broadcast-resume = Resume the paused broadcast (admins)
+command-broadcast-cancel = Cancel the broadcast (admins)
 
 ## Texts sent by the service around the handlers
 

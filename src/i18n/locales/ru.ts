@@ -56,7 +56,7 @@ settings-cancelled = Настройки не изменены.
 
 admin-only = Извините, эта команда только для администраторов бота.
 stats =
-    Пользователей: { $users }
+    Пользователей: { $users } (активных { $activeUsers }, заблокировали { $blockedUsers })
     Сообщений: { $messages }
     Попаданий в кэш: { $cacheHitRatio }
     Ограничено: { $rateLimited }
@@ -65,12 +65,26 @@ stats =
 stats-hit-ratio = { $percent } %
 stats-hit-ratio-none = н/д
 broadcast-usage = Использование: /broadcast <текст>
-broadcast-started =
-    { $recipients ->
-        [one] Рассылка запущена для { $recipients } пользователя.
-       *[other] Рассылка запущена для { $recipients } пользователей.
+broadcast-busy = Рассылка уже идёт или приостановлена. Сначала остановите её командой /broadcast_cancel.
+broadcast-status =
+    { $headline }
+    { $recipients }
+    Отправлено: { $sent }, заблокировали бота: { $blocked }, ошибок: { $failed }, не подтверждено: { $inDoubt }
+broadcast-recipients =
+    { $count ->
+        [one] Для { $count } пользователя.
+       *[other] Для { $count } пользователей.
     }
-broadcast-done = Рассылка завершена: отправлено { $sent }, ошибок { $failed }, заблокировали бота { $blocked }.
+broadcast-status-running = Рассылка идёт: { $percent } %
+broadcast-status-paused = Рассылка приостановлена на { $percent } %. Продолжить: /broadcast_resume.
+broadcast-status-cancelled = Рассылка отменена на { $percent } %.
+broadcast-status-done = Рассылка завершена: { $percent } %.
+broadcast-paused = Рассылка приостановлена.
+broadcast-resumed = Рассылка продолжена.
+broadcast-cancelled = Рассылка отменена.
+broadcast-none-running = Сейчас нет идущей рассылки.
+broadcast-none-paused = Нет приостановленной рассылки.
+broadcast-none-active = Нет идущей или приостановленной рассылки.
 
 ## Command menu (setMyCommands descriptions)
 
@@ -80,6 +94,9 @@ command-me = Ваш профиль
 command-settings = Язык и имя
 command-stats = Статистика бота (для администраторов)
 command-broadcast = Сообщение всем пользователям (для администраторов)
+command-broadcast-pause = Приостановить рассылку (для администраторов)
+command-broadcast-resume = Продолжить рассылку (для администраторов)
+command-broadcast-cancel = Отменить рассылку (для администраторов)
 
 ## Texts sent by the service around the handlers
 
