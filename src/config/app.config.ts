@@ -114,6 +114,17 @@ export const batchConfig = registerAs('batch', () => {
   };
 });
 
+/** The polling leader lease: only in polling mode with REDIS_URL (one poller among replicas). */
+export const leaseConfig = registerAs('lease', () => {
+  const env = loadEnv();
+  return {
+    enabled: env.BOT_MODE === 'polling' && env.REDIS_URL !== undefined,
+    ttlMs: env.POLLING_LEASE_TTL_MS,
+    /** Where this replica keeps its identity: the owner of the intake journal in DATA_DIR. */
+    dataDir: env.DATA_DIR,
+  };
+});
+
 export const logConfig = registerAs('log', () => ({ level: loadEnv().LOG_LEVEL }));
 
 /** Settings of the Node runtime that the process reports but does not apply itself. */
@@ -129,6 +140,7 @@ export type RateLimitConfig = ConfigType<typeof rateLimitConfig>;
 export type SessionConfig = ConfigType<typeof sessionConfig>;
 export type BatchConfig = ConfigType<typeof batchConfig>;
 export type LogConfig = ConfigType<typeof logConfig>;
+export type LeaseConfig = ConfigType<typeof leaseConfig>;
 export type RuntimeConfig = ConfigType<typeof runtimeConfig>;
 
 export const allConfigs = [
@@ -140,5 +152,6 @@ export const allConfigs = [
   sessionConfig,
   batchConfig,
   logConfig,
+  leaseConfig,
   runtimeConfig,
 ];

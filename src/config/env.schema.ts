@@ -53,6 +53,8 @@ export const envFields = z.object({
   POLLING_TIMEOUT: int(0, 50).default(30),
   READ_LATENCY: int(1, 60).default(5),
   POLLING_LIMIT: int(1, 100).default(100),
+  // Polling replicas with REDIS_URL elect one poller; a dead leader is replaced within about this.
+  POLLING_LEASE_TTL_MS: int(1500, 60_000).default(5000),
   CACHE_TTL: int(1).default(300),
   CACHE_MAX: int(1, 1_000_000).default(5000),
   RATE_LIMIT: int(1).default(10),
