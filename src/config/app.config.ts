@@ -114,11 +114,11 @@ export const batchConfig = registerAs('batch', () => {
   };
 });
 
-/** The polling leader lease: only in polling mode with REDIS_URL (one poller among replicas). */
+/** The polling leader lease (POLLING_LEASE, polling mode): one poller among the replicas. */
 export const leaseConfig = registerAs('lease', () => {
   const env = loadEnv();
   return {
-    enabled: env.BOT_MODE === 'polling' && env.REDIS_URL !== undefined,
+    enabled: env.POLLING_LEASE && env.BOT_MODE === 'polling',
     ttlMs: env.POLLING_LEASE_TTL_MS,
     /** Where this replica keeps its identity: the owner of the intake journal in DATA_DIR. */
     dataDir: env.DATA_DIR,

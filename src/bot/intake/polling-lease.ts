@@ -116,7 +116,8 @@ export class PollingLease {
     @Inject(leaseConfig.KEY) private readonly config: LeaseConfig,
     @Inject(telegramConfig.KEY) telegram: TelegramConfig,
     private readonly metrics: PollingLeaseMetrics,
-    private readonly identity: ReplicaIdentity | null,
+    // Null unless the lease is on (see BotModule).
+    @Inject(ReplicaIdentity) private readonly identity: ReplicaIdentity | null,
   ) {
     this.key = redisKey(telegram.botId, 'polling-lease');
     this.fenceKey = redisKey(telegram.botId, 'polling-lease-fence');
