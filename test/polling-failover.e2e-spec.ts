@@ -54,7 +54,11 @@ describeShared('two polling replicas sharing a lease in Redis', () => {
     LOG_LEVEL: 'warn',
   });
   const start = async (name: string): Promise<Replica> => {
-    const r = { name, port: await freePort(), dataDir: mkdtempSync(join(tmpdir(), 'tgbot-lease-')) };
+    const r = {
+      name,
+      port: await freePort(),
+      dataDir: mkdtempSync(join(tmpdir(), 'tgbot-lease-')),
+    };
     return { ...r, process: spawnApp(env(r)) };
   };
   /** Starts the process again on the same port and DATA_DIR: its journals replay. */
@@ -203,7 +207,9 @@ describeShared('two polling replicas sharing a lease in Redis', () => {
     );
     api.failNext('getUpdates', 1000, { status: 502, description: 'Bad Gateway' });
     // One page: the waiting poll answers all 30 at once.
-    api.push(...Array.from({ length: users }, (_, i) => textMessage(first + i, `unconfirmed ${i}`)));
+    api.push(
+      ...Array.from({ length: users }, (_, i) => textMessage(first + i, `unconfirmed ${i}`)),
+    );
     await api.waitFor(() => repliesPerChat(first, first + users).size === users, 20_000, 'replies');
 
     // Answered, and still unconfirmed.
@@ -254,7 +260,7 @@ describeShared('two polling replicas sharing a lease in Redis', () => {
   it('a 409 (a webhook is set) makes the leader step down; it leads again once the conflict is gone', async () => {
     const [only] = replicas;
     await leaderOf([only]);
-    api.webhook = { url: 'https://elsewhere.example.com/hook' } as typeof api.webhook;
+    api.webhook = { url: 'https://elsewhere.example.com/hook' };
 
     await until(
       async () => (await counter(only, 'telegram_bot_polling_lease_ended_total')) >= 1,

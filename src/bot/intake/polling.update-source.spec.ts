@@ -120,7 +120,13 @@ describe('PollingUpdateSource', () => {
       );
     // Without REDIS_URL: no lease, this process polls.
     source = build(
-      new PollingLease(null, { enabled: false, ttlMs: 5000, dataDir: '' }, config, leaseMetrics, null),
+      new PollingLease(
+        null,
+        { enabled: false, ttlMs: 5000, dataDir: '' },
+        config,
+        leaseMetrics,
+        null,
+      ),
     );
   });
   afterEach(async () => {

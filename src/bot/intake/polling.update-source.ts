@@ -171,7 +171,9 @@ export class PollingUpdateSource {
    */
   private stepDown(): void {
     const backoffMs = backoffDelay(this.conflicts++, CONFLICT_BACKOFF);
-    this.logger.warn(`Stepping down as polling leader after a 409; competing again in ${backoffMs} ms`);
+    this.logger.warn(
+      `Stepping down as polling leader after a 409; competing again in ${backoffMs} ms`,
+    );
     this.lease.stepDown(backoffMs);
   }
 
