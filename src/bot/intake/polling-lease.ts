@@ -185,9 +185,9 @@ export class PollingLease {
         await this.redis!.eval(ACQUIRE, 2, this.key, this.fenceKey, value, this.config.ttlMs),
       );
       if (!token) return null;
-      const term = new Term(token, `${value}:${token}`, this.validUntil(sentAt), () =>
-        this.endTerm('expired', false),
-      );
+      const term: Term = new Term(token, `${value}:${token}`, this.validUntil(sentAt), () => {
+        if (this.term === term) this.endTerm('expired', false);
+      });
       this.term = term;
       this.metrics.terms.inc();
       this.metrics.leader.set(1);

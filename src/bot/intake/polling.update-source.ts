@@ -85,9 +85,12 @@ export class PollingUpdateSource {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
-    if (!this.lease.enabled) return this.leaseMetrics.leader.set(0);
-    await this.lease.stop();
-    await this.loop;
+    if (this.lease.enabled) {
+      await this.lease.stop();
+      await this.loop; // a term won while stopping ends at once
+    } else {
+      this.leaseMetrics.leader.set(0);
+    }
     this.status.standby = false;
   }
 
