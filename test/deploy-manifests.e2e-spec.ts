@@ -45,7 +45,8 @@ describe('Kubernetes manifests match the app', () => {
       expect(service.spec.ports.map((p: any) => p.targetPort)).toEqual(['http']);
       expect(container.livenessProbe.httpGet.path).toBe('/health/live');
       expect(container.startupProbe.httpGet.path).toBe('/health/live');
-      expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
+      // Polling: a healthy standby counts as ready for the rollout (see the polling test below).
+      expect(container.readinessProbe.httpGet.path).toMatch(/^\/health\/ready(\?standby=ready)?$/);
       expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(
         Number(configMap.data.SHUTDOWN_TIMEOUT_MS),
       );
@@ -76,14 +77,25 @@ describe('Kubernetes manifests match the app', () => {
       expect(d.spec.template.spec.containers[0].args).toEqual(image);
   });
 
-  it('runs exactly one polling replica, replaced rather than rolled', () => {
+  it('runs two polling replicas electing one poller, rolled one at a time with standbys ready', () => {
     const polling = deployment('telegram-bot-polling');
-    expect(polling.spec.replicas).toBe(1);
-    expect(polling.spec.strategy.type).toBe('Recreate');
-    expect(polling.spec.template.spec.containers[0].env).toContainEqual({
-      name: 'BOT_MODE',
-      value: 'polling',
+    const container = polling.spec.template.spec.containers[0];
+    expect(polling.spec.replicas).toBe(2);
+    expect(polling.spec.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
     });
+    expect(container.env).toEqual(
+      expect.arrayContaining([
+        { name: 'BOT_MODE', value: 'polling' },
+        { name: 'POLLING_LEASE', value: 'true' },
+      ]),
+    );
+    // The lease lives in Redis: the secret must carry its URL.
+    expect(secret.stringData).toHaveProperty('REDIS_URL');
+    expect(container.envFrom).toContainEqual({ secretRef: { name: secret.metadata.name } });
+    // Without ?standby=ready the standby would never be ready and the rollout would stall.
+    expect(container.readinessProbe.httpGet.path).toBe('/health/ready?standby=ready');
   });
 
   it('scales webhook replicas with an autoscaler', () => {

@@ -41,6 +41,7 @@ describe('observability endpoints under bot traffic', () => {
       intakeRunning: true,
       identified: true,
       draining: false,
+      standby: false,
     });
   });
 

@@ -169,6 +169,16 @@ describe('observability endpoints (no METRICS_TOKEN)', () => {
         conflicts: count,
         lastPollAt: nullOr(iso),
         lastPollAgeSec: nullOr(count),
+        // One process without POLLING_LEASE: it polls alone.
+        lease: {
+          backend: null,
+          leader: true,
+          standby: false,
+          replicaId: null,
+          token: null,
+          ttlMs: null,
+          leaderSince: null,
+        },
       },
       webhook: null,
       dispatcher: {

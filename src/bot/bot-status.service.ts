@@ -9,6 +9,8 @@ export class BotStatusService {
   identified = false;
   /** Set when shutdown begins: readiness goes false and no new update is accepted. */
   draining = false;
+  /** Polling with the lease, and another replica leads: this one is live but not ready. */
+  standby = false;
   /** Why the intake is not running (never contains the token). */
   lastIntakeError: string | null = null;
 

@@ -76,7 +76,7 @@ export class BotLifecycle
         .catch((error: Error) => this.logger.warn(`deleteWebhook failed: ${error.message}`));
       this.polling.start();
       this.logger.log(
-        `Polling @${this.bot.botInfo?.username ?? '?'} (timeout ${this.config.pollingTimeoutSec} s, limit ${this.config.pollingLimit}, concurrency ${this.config.dispatchConcurrency})`,
+        `${this.polling.confirmsAtDrain ? 'Polling' : 'Competing for the polling lease of'} @${this.bot.botInfo?.username ?? '?'} (timeout ${this.config.pollingTimeoutSec} s, limit ${this.config.pollingLimit}, concurrency ${this.config.dispatchConcurrency})`,
       );
     } else {
       this.webhook.start();
@@ -97,7 +97,8 @@ export class BotLifecycle
     if (unwritten)
       this.logger.error(`${unwritten} buffered row(s) could not be written before shutdown`);
     // Confirms finished updates, and those left unfinished once they are in the intake journal.
-    if (this.config.mode === 'polling') await this.polling.confirmOffset();
+    if (this.config.mode === 'polling' && this.polling.confirmsAtDrain)
+      await this.polling.confirmOffset();
     await this.ledger.close();
     this.logger.log('Drained');
   }

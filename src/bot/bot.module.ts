@@ -9,12 +9,16 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TelegrafModule } from 'nestjs-telegraf';
 import { BroadcastsModule } from '../broadcasts/broadcasts.module';
 import { BotCacheModule } from '../cache/cache.module';
+import type Redis from 'ioredis';
 import {
   batchConfig,
+  leaseConfig,
   telegramConfig,
   type BatchConfig,
+  type LeaseConfig,
   type TelegramConfig,
 } from '../config/app.config';
+import { REDIS_CLIENT } from '../redis/redis.module';
 import { DataDirLock } from '../data-dir/data-dir.lock';
 import { I18nModule } from '../i18n/i18n.module';
 import { MessagesModule } from '../messages/messages.module';
@@ -31,10 +35,14 @@ import { CommandMenuRegistrar } from './commands/command-menu.registrar';
 import { UpdateDeduplicator } from './dispatch/update-deduplicator';
 import { BotContext } from './dispatch/bot-context';
 import { UpdateDispatcher } from './dispatch/update-dispatcher';
+import { PollingLease } from './intake/polling-lease';
+import { PollingLeaseMetrics } from './intake/polling-lease.metrics';
 import { PollingUpdateSource } from './intake/polling.update-source';
 import { WebhookMiddleware, webhookPath } from './intake/webhook.middleware';
 import { WebhookRegistrar } from './intake/webhook.registrar';
 import { IntakeJournal } from './ledger/intake-journal';
+import { ReplicaIdentity } from './ledger/replica-identity';
+import { UpdateClaims } from './ledger/update-claims';
 import { UpdateLedger } from './ledger/update-ledger';
 import { WebhookSecretLimiter } from './intake/webhook-secret.limiter';
 import { TransportModule } from './transport/transport.module';
@@ -93,6 +101,29 @@ import { StartUpdate } from './updates/start.update';
       useFactory: (batch: BatchConfig, lock: DataDirLock | null) =>
         batch.journalDir ? new IntakeJournal(batch.journalDir, batch.journalFsync, { lock }) : null,
     },
+    {
+      provide: ReplicaIdentity,
+      // Polling replicas only; DATA_DIR is this process's (its lock is held) before the id is read.
+      inject: [leaseConfig.KEY, REDIS_CLIENT, DataDirLock],
+      useFactory: (lease: LeaseConfig, redis: Redis | null) =>
+        lease.enabled && redis ? new ReplicaIdentity(lease.dataDir) : null,
+    },
+    {
+      provide: UpdateClaims,
+      // Claims need the journal: a replica claims only what it holds durably.
+      inject: [telegramConfig.KEY, batchConfig.KEY, REDIS_CLIENT, ReplicaIdentity],
+      useFactory: (
+        telegram: TelegramConfig,
+        batch: BatchConfig,
+        redis: Redis | null,
+        identity: ReplicaIdentity | null,
+      ) =>
+        redis && identity && batch.journalDir
+          ? new UpdateClaims(redis, telegram.botId, identity.id)
+          : null,
+    },
+    PollingLeaseMetrics,
+    PollingLease,
     PollingUpdateSource,
     WebhookRegistrar,
     WebhookSecretLimiter,
@@ -111,7 +142,7 @@ import { StartUpdate } from './updates/start.update';
     ExpiredButtonUpdate,
     MessageUpdate,
   ],
-  exports: [BotStatusService, BotHealthIndicator, BotMetrics],
+  exports: [BotStatusService, BotHealthIndicator, BotMetrics, PollingLease],
 })
 export class BotModule implements NestModule {
   constructor(@Inject(telegramConfig.KEY) private readonly config: TelegramConfig) {}

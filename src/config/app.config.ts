@@ -121,6 +121,17 @@ export const broadcastConfig = registerAs('broadcast', () => ({
   paid: loadEnv().BROADCAST_PAID,
 }));
 
+/** The polling leader lease (POLLING_LEASE, polling mode): one poller among the replicas. */
+export const leaseConfig = registerAs('lease', () => {
+  const env = loadEnv();
+  return {
+    enabled: env.POLLING_LEASE && env.BOT_MODE === 'polling',
+    ttlMs: env.POLLING_LEASE_TTL_MS,
+    /** Where this replica keeps its identity: the owner of the intake journal in DATA_DIR. */
+    dataDir: env.DATA_DIR,
+  };
+});
+
 export const logConfig = registerAs('log', () => ({ level: loadEnv().LOG_LEVEL }));
 
 /** Settings of the Node runtime that the process reports but does not apply itself. */
@@ -137,6 +148,7 @@ export type SessionConfig = ConfigType<typeof sessionConfig>;
 export type BatchConfig = ConfigType<typeof batchConfig>;
 export type LogConfig = ConfigType<typeof logConfig>;
 export type BroadcastConfig = ConfigType<typeof broadcastConfig>;
+export type LeaseConfig = ConfigType<typeof leaseConfig>;
 export type RuntimeConfig = ConfigType<typeof runtimeConfig>;
 
 export const allConfigs = [
@@ -149,5 +161,6 @@ export const allConfigs = [
   batchConfig,
   broadcastConfig,
   logConfig,
+  leaseConfig,
   runtimeConfig,
 ];

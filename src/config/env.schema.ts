@@ -53,6 +53,10 @@ export const envFields = z.object({
   POLLING_TIMEOUT: int(0, 50).default(30),
   READ_LATENCY: int(1, 60).default(5),
   POLLING_LIMIT: int(1, 100).default(100),
+  // Polling replicas elect one poller through a lease in Redis (needs REDIS_URL).
+  POLLING_LEASE: bool.default(false),
+  // A dead leader is replaced within about this.
+  POLLING_LEASE_TTL_MS: int(1500, 60_000).default(5000),
   CACHE_TTL: int(1).default(300),
   CACHE_MAX: int(1, 1_000_000).default(5000),
   RATE_LIMIT: int(1).default(10),
@@ -97,6 +101,13 @@ export const envFields = z.object({
 });
 
 export const envSchema = envFields.superRefine((env, ctx) => {
+  if (env.POLLING_LEASE && !env.REDIS_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['POLLING_LEASE'],
+      message: 'needs REDIS_URL (the lease lives in Redis)',
+    });
+  }
   if (env.BOT_MODE !== 'webhook') return;
   if (!env.WEBHOOK_URL) {
     ctx.addIssue({

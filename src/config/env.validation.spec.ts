@@ -88,6 +88,16 @@ describe('validateEnv', () => {
     ).not.toThrow();
   });
 
+  it('refuses the polling lease without Redis, where it lives', () => {
+    expect(() => validateEnv({ TELEGRAM_BOT_TOKEN: TOKEN, POLLING_LEASE: 'true' })).toThrow(
+      /POLLING_LEASE needs REDIS_URL/,
+    );
+    expect(
+      validateEnv({ TELEGRAM_BOT_TOKEN: TOKEN, POLLING_LEASE: 'true', REDIS_URL: 'redis://r:6379' })
+        .POLLING_LEASE,
+    ).toBe(true);
+  });
+
   it('refuses a webhook secret shorter than 32 characters and says how to make one', () => {
     for (const weak of ['a', 'x'.repeat(31)]) {
       expect(() => validateEnv({ TELEGRAM_BOT_TOKEN: TOKEN, WEBHOOK_SECRET: weak })).toThrow(

@@ -1,5 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, MemoryHealthIndicator } from '@nestjs/terminus';
 import { BotHealthIndicator } from '../bot/bot.health';
 import { DatabaseHealthIndicator } from '../database/database.health';
@@ -36,15 +36,19 @@ export class HealthController {
   }
 
   /**
-   * Readiness: the database answers and updates are flowing; 503 while draining or degraded.
+   * Readiness: the database answers and updates are flowing; 503 while draining or degraded, and
+   * for a polling replica standing by for the lease. `?standby=ready` counts a healthy standby as
+   * ready: the probe of a polling Deployment, whose rollout would otherwise wait forever for new
+   * pods that cannot lead while an old one does.
    * Redis is reported but never makes it 503: its users fail open.
    */
   @Get('ready')
   @HealthCheck()
-  ready() {
+  ready(@Query('standby') standby?: string) {
+    const standbyIsReady = standby === 'ready';
     return this.health.check([
       () => this.database.isHealthy('database', DB_PING_TIMEOUT_MS),
-      () => this.bot.isReady('bot'),
+      () => this.bot.isReady('bot', { standbyIsReady }),
       () => this.redis.check('redis'),
     ]);
   }

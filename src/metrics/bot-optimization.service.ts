@@ -8,6 +8,7 @@ import {
   type PollingSnapshot,
 } from '../bot/bot.metrics';
 import { BotStatusService } from '../bot/bot-status.service';
+import { PollingLease } from '../bot/intake/polling-lease';
 import { BotCacheService } from '../cache/bot-cache.service';
 import {
   cacheConfig,
@@ -41,6 +42,7 @@ export class BotOptimizationService {
     @Inject(BatchService) private readonly batch: BatchStats,
     private readonly outbound: OutboundService,
     private readonly redis: RedisHealth,
+    private readonly lease: PollingLease,
     @Inject(telegramConfig.KEY) private readonly telegram: TelegramConfig,
     @Inject(cacheConfig.KEY) private readonly cacheConfig: CacheConfig,
     @Inject(rateLimitConfig.KEY) private readonly rateLimitConfig: RateLimitConfig,
@@ -93,6 +95,22 @@ export class BotOptimizationService {
       conflicts: s.conflicts,
       lastPollAt: s.lastPollAt?.toISOString() ?? null,
       lastPollAgeSec: ageSec(s.lastPollAt),
+      lease: this.leaseStats(),
+    };
+  }
+
+  /** Who polls: this replica leads when it holds the lease, or polls without one. */
+  private leaseStats() {
+    const s = this.lease.snapshot();
+    const pollsAlone = s.backend === null && this.telegram.mode === 'polling';
+    return {
+      backend: s.backend,
+      leader: s.leader || (pollsAlone && this.status.intakeRunning),
+      standby: this.status.standby,
+      replicaId: s.replicaId,
+      token: s.token,
+      ttlMs: s.ttlMs,
+      leaderSince: s.leaderSince?.toISOString() ?? null,
     };
   }
 

@@ -71,6 +71,11 @@ export class FakeBotApi extends BotApiEmulator {
     this.faults.set(method, list);
   }
 
+  /** Ends the faults still queued for `method`. */
+  clearFaults(method: string): void {
+    this.faults.delete(method);
+  }
+
   callsOf(method: string): RecordedCall[] {
     return this.calls.filter((c) => c.method === method && c.status === 200);
   }

@@ -6,6 +6,8 @@ import type { TelegramConfig } from '../../config/app.config';
 import { BotStatusService } from '../bot-status.service';
 import { BotMetrics } from '../bot.metrics';
 import type { UpdateLedger } from '../ledger/update-ledger';
+import { PollingLease, type LeaseTerm } from './polling-lease';
+import { PollingLeaseMetrics } from './polling-lease.metrics';
 import { PollingUpdateSource } from './polling.update-source';
 
 const update = (id: number) => ({ update_id: id }) as Update;
@@ -18,6 +20,34 @@ const apiError = (code: number, retryAfter?: number) =>
 
 type Answer = Update[] | Error;
 
+/** A lease double: the test decides when this replica leads and sees it step down. */
+class ScriptedLease {
+  enabled = true;
+  steppedDown: number[] = [];
+  private lead?: (term: LeaseTerm) => void;
+  private controller = new AbortController();
+
+  start(lead: (term: LeaseTerm) => void): void {
+    this.lead = lead;
+  }
+  win(): void {
+    this.controller = new AbortController();
+    const signal = this.controller.signal;
+    this.lead!({ signal, token: 1, valid: () => !signal.aborted });
+  }
+  lose(): void {
+    this.controller.abort();
+  }
+  stepDown(backoffMs: number): void {
+    this.steppedDown.push(backoffMs);
+    this.controller.abort();
+  }
+  stop(): Promise<void> {
+    this.controller.abort();
+    return Promise.resolve();
+  }
+}
+
 describe('PollingUpdateSource', () => {
   let answers: Answer[];
   let polls: { offset: number; limit: number; timeout: number; allowed_updates: string[] }[];
@@ -27,6 +57,7 @@ describe('PollingUpdateSource', () => {
   let metrics: BotMetrics;
   let nextOffset: number;
   let source: PollingUpdateSource;
+  let build: (lease: PollingLease) => PollingUpdateSource;
 
   const config = {
     pollingTimeoutSec: 30,
@@ -75,12 +106,27 @@ describe('PollingUpdateSource', () => {
         return Promise.resolve(updates.length);
       },
     };
-    source = new PollingUpdateSource(
-      { telegram } as unknown as Telegraf<Context>,
-      config,
-      ledger as unknown as UpdateLedger,
-      status,
-      metrics,
+    const registry = new Registry();
+    const leaseMetrics = new PollingLeaseMetrics(registry);
+    build = (lease) =>
+      new PollingUpdateSource(
+        { telegram } as unknown as Telegraf<Context>,
+        config,
+        ledger as unknown as UpdateLedger,
+        status,
+        metrics,
+        lease,
+        leaseMetrics,
+      );
+    // Without REDIS_URL: no lease, this process polls.
+    source = build(
+      new PollingLease(
+        null,
+        { enabled: false, ttlMs: 5000, dataDir: '' },
+        config,
+        leaseMetrics,
+        null,
+      ),
     );
   });
   afterEach(async () => {
@@ -201,5 +247,46 @@ describe('PollingUpdateSource', () => {
     expect(status.intakeRunning).toBe(false);
     await jest.advanceTimersByTimeAsync(60_000);
     expect(polls).toHaveLength(1);
+  });
+
+  describe('with the lease', () => {
+    let lease: ScriptedLease;
+    beforeEach(() => {
+      lease = new ScriptedLease();
+      source = build(lease as unknown as PollingLease);
+    });
+
+    it('stands by (not ready) until it leads, and polls only during its term', async () => {
+      source.start();
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(polls).toHaveLength(0);
+      expect(status.standby).toBe(true);
+
+      lease.win();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(polls).toHaveLength(1);
+      expect(status.standby).toBe(false);
+
+      lease.lose(); // the long poll in flight is cut short
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(polls).toHaveLength(1);
+      expect(status.standby).toBe(true);
+      expect(status.intakeRunning).toBe(false);
+    });
+
+    it('steps down on 409 instead of polling again, backing off longer each time', async () => {
+      answers = [apiError(409), apiError(409)];
+      source.start();
+      lease.win();
+      await jest.advanceTimersByTimeAsync(0);
+      lease.win();
+      await jest.advanceTimersByTimeAsync(0);
+
+      expect(polls).toHaveLength(2);
+      expect(lease.steppedDown).toHaveLength(2);
+      expect(lease.steppedDown[1]).toBeGreaterThanOrEqual(lease.steppedDown[0]);
+      expect(lease.steppedDown[0]).toBeGreaterThanOrEqual(2_500);
+      expect(status.standby).toBe(true);
+    });
   });
 });

@@ -9,6 +9,8 @@ import type { CallOptions } from '../../outbound/outbound.service';
 import { BotStatusService } from '../bot-status.service';
 import { BotMetrics } from '../bot.metrics';
 import { UpdateLedger } from '../ledger/update-ledger';
+import { PollingLease, type LeaseTerm } from './polling-lease';
+import { PollingLeaseMetrics } from './polling-lease.metrics';
 
 /** Longest a slow update in flight may hold the next poll back after a short page. */
 const SHORT_PAGE_LINGER_MS = 100;
@@ -19,6 +21,8 @@ const SHORT_PAGE_LINGER_MS = 100;
 const SHORT_PAGE_JOURNAL_AFTER_MS = 10;
 /** At shutdown, how long the final offset confirmation waits for updates about to finish. */
 const OFFSET_SETTLE_MS = 1000;
+/** After a 409 a leader steps down and waits this long (growing) before competing again. */
+const CONFLICT_BACKOFF = { baseMs: 5000, maxMs: 60_000 };
 
 /** Raised when Telegram rejects the token: polling cannot continue until the config is fixed. */
 export class BotTokenRejectedError extends Error {
@@ -34,13 +38,16 @@ export class BotTokenRejectedError extends Error {
  * Our own long-poll loop instead of Telegraf's launch(), which hard-codes a 50 s poll and a 500 s
  * HTTP timeout, never sends `limit`, and waits for the slowest handler before polling again.
  * Here the next poll starts as soon as the dispatcher has room; which offset it confirms is the
- * update ledger's decision (see UpdateLedger).
+ * update ledger's decision (see UpdateLedger). With the polling lease (REDIS_URL), it polls only
+ * during the terms this replica leads (see PollingLease).
  */
 @Injectable()
 export class PollingUpdateSource {
   private readonly logger = new Logger(PollingUpdateSource.name);
   private abort = new AbortController();
   private loop: Promise<void> | undefined;
+  /** 409s in a row: each makes the leader step down, and wait longer before competing again. */
+  private conflicts = 0;
 
   constructor(
     @InjectBot() private readonly bot: Telegraf<Context>,
@@ -48,18 +55,53 @@ export class PollingUpdateSource {
     private readonly ledger: UpdateLedger,
     private readonly status: BotStatusService,
     private readonly metrics: BotMetrics,
+    private readonly lease: PollingLease,
+    private readonly leaseMetrics: PollingLeaseMetrics,
   ) {}
 
-  /** Starts polling (the ledger has run again what a crashed predecessor left). */
+  /**
+   * Starts polling (the ledger has run again what a crashed predecessor left), or, with the lease,
+   * competing for it: this replica stands by until it leads.
+   */
   start(): void {
     this.abort = new AbortController();
-    this.loop = this.run(this.abort.signal);
+    const stopping = this.abort.signal;
+    if (!this.lease.enabled) {
+      this.leaseMetrics.leader.set(1);
+      this.loop = this.run(stopping);
+      return;
+    }
+    this.status.standby = true;
+    this.lease.start((term) => {
+      const previous = this.loop;
+      // A term's loop starts once the previous one has wound down.
+      this.loop = (previous ?? Promise.resolve()).then(() =>
+        this.run(AbortSignal.any([stopping, term.signal]), term),
+      );
+    });
   }
 
-  /** Aborts the long poll at once and waits for the loop to exit. */
+  /** Aborts the long poll at once, waits for the loop to exit, then releases the lease. */
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
+    if (this.lease.enabled) {
+      await this.lease.stop();
+      await this.loop; // a term won while stopping ends at once
+    } else {
+      this.leaseMetrics.leader.set(0);
+    }
+    this.status.standby = false;
+  }
+
+  /**
+   * Whether the drain should confirm the offset with a last getUpdates. Not with the lease: it is
+   * released first so that another replica polls at once, and a getUpdates from here would cut
+   * that replica's poll short (409). What this one finished is claimed, so the next leader drops
+   * it when Telegram sends it again.
+   */
+  get confirmsAtDrain(): boolean {
+    return !this.lease.enabled;
   }
 
   /** Confirms what the ledger allows to Telegram (a final short poll with that offset). */
@@ -80,10 +122,11 @@ export class PollingUpdateSource {
       );
   }
 
-  private async run(signal: AbortSignal): Promise<void> {
+  private async run(signal: AbortSignal, term?: LeaseTerm): Promise<void> {
     let failures = 0;
     let shortPage = false;
     const { pollingLimit } = this.config;
+    this.status.standby = false;
     this.status.intakeRunning = true;
     while (!signal.aborted) {
       // Room for a whole page: more updates waiting in the dispatcher would only cost memory.
@@ -93,6 +136,8 @@ export class PollingUpdateSource {
       if (signal.aborted) break;
       try {
         const offset = await this.ledger.confirmableOffset();
+        // A timer can fire late (a long GC pause): the term's own clock has the last word.
+        if (term && !term.valid()) break;
         const updates = await this.poll(offset, signal);
         this.ledger.confirmed(offset);
         this.metrics.polls.inc();
@@ -101,6 +146,7 @@ export class PollingUpdateSource {
         await this.ledger.receive(updates);
         shortPage = updates.length < pollingLimit;
         failures = 0;
+        this.conflicts = 0;
         this.markHealthy();
       } catch (error) {
         if (signal.aborted) break;
@@ -110,10 +156,28 @@ export class PollingUpdateSource {
           return;
         }
         const delayMs = this.delayAfter(error, failures++);
+        if (term && error instanceof TelegramError && error.code === 409) {
+          this.stepDown();
+          break;
+        }
         await sleep(delayMs, signal);
       }
     }
     this.status.intakeRunning = false;
+    // Lost or gave up the lease: stand by for the next term (unless shutting down).
+    if (term && !this.abort.signal.aborted) this.status.standby = true;
+  }
+
+  /**
+   * Another poller or a webhook holds Telegram's side: leave the lease to the other replicas
+   * (perhaps one of them is not in conflict) and compete again later.
+   */
+  private stepDown(): void {
+    const backoffMs = backoffDelay(this.conflicts++, CONFLICT_BACKOFF);
+    this.logger.warn(
+      `Stepping down as polling leader after a 409; competing again in ${backoffMs} ms`,
+    );
+    this.lease.stepDown(backoffMs);
   }
 
   /**

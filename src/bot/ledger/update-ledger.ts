@@ -10,6 +10,7 @@ import { UpdateDispatcher } from '../dispatch/update-dispatcher';
 import { BOT_TELEGRAM } from '../transport/telegram-transport';
 import { IntakeJournal } from './intake-journal';
 import { OffsetTracker } from './offset-tracker';
+import { UpdateClaims } from './update-claims';
 import { UpdateTelegram } from './update-telegram';
 import {
   UpdateEffects,
@@ -76,6 +77,8 @@ export class UpdateLedger implements EffectRecorder {
     @Inject(telegramConfig.KEY) private readonly config: TelegramConfig,
     // Absent with BATCH_JOURNAL=false.
     @Optional() @Inject(IntakeJournal) private readonly journal: IntakeJournal | null = null,
+    // Only for polling replicas sharing the lease, with the journal (see UpdateClaims).
+    @Optional() @Inject(UpdateClaims) private readonly claims: UpdateClaims | null = null,
   ) {
     this.journaling = journal !== null;
   }
@@ -107,12 +110,11 @@ export class UpdateLedger implements EffectRecorder {
         `${inDoubt} message call(s) were on their way to Telegram when an earlier run stopped; they are not sent again`,
       );
     }
-    if (state.unfinished.length) {
-      this.logger.warn(
-        `Running ${state.unfinished.length} update(s) an earlier run did not finish`,
-      );
-      this.metrics.replayed.inc(state.unfinished.length);
-      for (const update of state.unfinished) {
+    const unfinished = await this.ownedOf(state.unfinished);
+    if (unfinished.length) {
+      this.logger.warn(`Running ${unfinished.length} update(s) an earlier run did not finish`);
+      this.metrics.replayed.inc(unfinished.length);
+      for (const update of unfinished) {
         // A journaled webhook update was answered 200 (or comes again and is dropped as in flight).
         if (this.config.mode === 'webhook') this.answered.add(update.update_id);
         void this.begin(update, true);
@@ -123,11 +125,44 @@ export class UpdateLedger implements EffectRecorder {
   /** Polling: takes a page of updates; returns how many were new. They run in the background. */
   async receive(updates: Update[]): Promise<number> {
     this.metrics.updatesReceived.inc(updates.length);
-    const fresh = await this.fresh(updates);
+    let fresh = await this.fresh(updates);
+    const journaled = this.claims !== null && this.journaling;
+    if (journaled) fresh = await this.journalAndClaim(fresh);
     const freshIds = new Set(fresh.map((u) => u.update_id));
     for (const u of updates) if (!freshIds.has(u.update_id)) this.tracker.skip(u.update_id);
-    for (const update of fresh) void this.begin(update, false);
+    for (const update of fresh) void this.begin(update, journaled);
     return fresh.length;
+  }
+
+  /**
+   * Polling replicas: after a failover Telegram sends again what the old leader had not
+   * confirmed, so each update is journaled here first and then claimed; one claimed by another
+   * replica is that replica's to finish (see UpdateClaims), and is dropped here.
+   */
+  private async journalAndClaim(fresh: Update[]): Promise<Update[]> {
+    if (fresh.length === 0) return fresh;
+    this.journal!.append(fresh);
+    if (!(await this.syncJournal())) return fresh;
+    const owned = await this.claims!.claim(fresh.map((u) => u.update_id));
+    return fresh.filter((u) => {
+      if (owned.has(u.update_id)) return true;
+      this.journal!.finish(u.update_id);
+      this.metrics.duplicates.inc({ reason: 'claimed' });
+      return false;
+    });
+  }
+
+  /** A predecessor's unfinished updates that are still this replica's to run (not claimed elsewhere). */
+  private async ownedOf(unfinished: Update[]): Promise<Update[]> {
+    if (!this.claims || unfinished.length === 0) return unfinished;
+    const owned = await this.claims.claim(unfinished.map((u) => u.update_id));
+    return unfinished.filter((u) => {
+      if (owned.has(u.update_id)) return true;
+      this.recorded.delete(u.update_id);
+      this.journal!.finish(u.update_id);
+      this.metrics.duplicates.inc({ reason: 'claimed' });
+      return false;
+    });
   }
 
   /**
