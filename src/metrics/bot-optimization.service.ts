@@ -173,6 +173,7 @@ export class BotOptimizationService {
       blocked: s.blocked,
       apiCalls: s.apiCalls,
       apiCallsTotal: sumOf(s.apiCalls),
+      budget: s.budget,
     };
   }
 }
