@@ -164,6 +164,8 @@ describeShared('the outbound budget while Redis is unreachable', () => {
     });
   });
   afterAll(async () => {
+    // Running again whatever the test reached: the replicas stop with Redis up.
+    await redis.start().catch(() => undefined);
     await stopReplicas(replicas ?? []);
     await redis.stop();
     await api.stop();

@@ -22,9 +22,10 @@ function sharedScripts(redis: Redis, config: TelegramConfig): SharedBudgetScript
   const { globalPerSecond, chatPerSecond, groupPerMinute } = config.outbound;
   return new SharedBudgetScripts(redis, config.botId, {
     globalPerSecond,
-    // The in-process governor's burst and window margin (see GovernorOptions).
+    // The in-process governor's burst; a wider window margin than its 50 ms: sends from several
+    // processes reach Telegram with more scattered delays than one process's.
     globalBurst: Math.max(3, Math.ceil(globalPerSecond / 100)),
-    windowMarginMs: 50,
+    windowMarginMs: 80,
     chatPerSecond,
     chatBurst: 3,
     groupPerMinute,

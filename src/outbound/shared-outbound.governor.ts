@@ -17,6 +17,10 @@ import type { SharedBudgetScripts, TakeResult } from './shared-budget.script';
 /** After a failed Redis call the budget stays local this long before Redis is asked again. */
 const RETRY_SHARED_MS = 2000;
 const WARN_EVERY_MS = 30_000;
+/** A send this much later than its release is on time (sentLate). */
+const LATE_TOLERANCE_MS = 3;
+/** Recent releases remembered for sentLate, and corrections kept for the next take. */
+const MAX_RELEASES = 64;
 
 interface Ticket {
   readonly lane: OutboundLane;
@@ -61,6 +65,9 @@ export class SharedOutboundGovernor implements OutboundGate {
   private readonly warnGate = atMostEvery(WARN_EVERY_MS);
   private readonly replicaId = randomUUID();
   private seq = 0;
+  private readonly released = new Denque<{ at: number; member: string }>();
+  /** (member, ms) pairs for the next take. */
+  private late: (string | number)[] = [];
   private readonly chats = new Map<string | undefined, ChatQueue>();
   private readonly ready: Record<OutboundLane, Denque<ChatQueue>> = {
     interactive: new Denque(),
@@ -92,9 +99,22 @@ export class SharedOutboundGovernor implements OutboundGate {
     return Math.max(0, this.pausedUntil - Date.now(), this.fallback.globalPauseMs());
   }
 
-  /** The fallback's window is corrected; Redis's window has `windowMarginMs` for such delays. */
+  /**
+   * Corrections ride on this replica's next take (no round trip of their own): under load, when
+   * the window is full, that is within milliseconds; when idle, the window has room anyway.
+   */
   sentLate(releasedAt: number, sentAt: number): void {
     this.fallback.sentLate(releasedAt, sentAt);
+    const delay = sentAt - releasedAt;
+    if (delay <= LATE_TOLERANCE_MS) return;
+    for (let i = this.released.length - 1; i >= 0; i--) {
+      const release = this.released.get(i)!;
+      if (release.at > releasedAt || release.at < releasedAt - LATE_TOLERANCE_MS) continue;
+      this.released.removeOne(i);
+      if (this.late.length >= 2 * MAX_RELEASES) this.late.splice(0, 2);
+      this.late.push(release.member, delay);
+      return;
+    }
   }
 
   acquire(chatId: string | number | undefined, lane: OutboundLane, retry = false): Promise<void> {
@@ -168,8 +188,13 @@ export class SharedOutboundGovernor implements OutboundGate {
     return this.fallback;
   }
 
+  /**
+   * The global limit ÷ replicas, less a tenth: the replicas' windows no longer line up, and their
+   * sends reach Telegram with different delays, so exact shares would add up to brief overruns.
+   */
   private share(): number {
-    return Math.max(1, Math.floor(this.deps.options.globalPerSecond / this.deps.replicas()));
+    const { globalPerSecond } = this.deps.options;
+    return Math.max(1, Math.floor((globalPerSecond * 0.9) / this.deps.replicas()));
   }
 
   private localGovernor(globalPerSecond: number): OutboundGovernor {
@@ -236,13 +261,12 @@ export class SharedOutboundGovernor implements OutboundGate {
         continue;
       }
       chat.inFlight = true;
+      const member = `${this.replicaId}:${this.seq++}`;
+      const late = this.late;
+      this.late = [];
       let result: TakeResult;
       try {
-        result = await this.deps.scripts.take(
-          `${this.replicaId}:${this.seq++}`,
-          chat.key,
-          head.lane === 'interactive',
-        );
+        result = await this.deps.scripts.take(member, chat.key, head.lane === 'interactive', late);
       } catch (error) {
         chat.inFlight = false;
         this.list(chat, true);
@@ -256,6 +280,8 @@ export class SharedOutboundGovernor implements OutboundGate {
       const [waitMs, scope] = result;
       if (waitMs <= 0) {
         chat.waiting.shift();
+        this.released.push({ at: Date.now(), member });
+        if (this.released.length > MAX_RELEASES) this.released.shift();
         head.resolve();
         this.afterChat(chat);
         continue;

@@ -29,7 +29,8 @@ export async function startWebhookReplicas(
   const replicas: ReplicaProcess[] = [];
   for (let i = 0; i < count; i++) {
     const port = await freePort();
-    const { DATA_DIR: _shared, ...own } = env;
+    const own = { ...env };
+    delete own.DATA_DIR;
     const app = spawnApp({ ...WEBHOOK_REPLICA_ENV, ...own, PORT: String(port) });
     replicas.push({ ...app, base: `http://127.0.0.1:${port}` });
   }
