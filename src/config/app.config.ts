@@ -56,6 +56,8 @@ export const telegramConfig = registerAs('telegram', () => {
       chatPerSecond: env.OUTBOUND_CHAT_PER_SECOND,
       groupPerMinute: env.OUTBOUND_GROUP_PER_MINUTE,
     },
+    /** At least this many replicas split the global limit while Redis is unreachable. */
+    outboundReplicas: env.OUTBOUND_REPLICAS,
   };
 });
 

@@ -77,6 +77,8 @@ export const envFields = z.object({
   OUTBOUND_GROUP_PER_MINUTE: int(1).default(20),
   // Broadcast campaigns (src/broadcasts): send with allow_paid_broadcast (paid, above 30/s).
   BROADCAST_PAID: bool.default(false),
+  // Replicas assumed (at least) when the shared outbound budget falls back to a local share.
+  OUTBOUND_REPLICAS: int(1).default(1),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   SESSION_TTL_SEC: int(60).default(7 * 24 * 3600),
   METRICS_TOKEN: z

@@ -191,6 +191,7 @@ export class BotOptimizationService {
       blocked: s.blocked,
       apiCalls: s.apiCalls,
       apiCallsTotal: sumOf(s.apiCalls),
+      budget: s.budget,
     };
   }
 }

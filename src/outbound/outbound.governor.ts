@@ -1,4 +1,5 @@
 import Denque from 'denque';
+import type { BudgetState } from './outbound-gate';
 import { SlidingWindow } from './sliding-window';
 import { TokenBucket } from './token-bucket';
 
@@ -110,6 +111,11 @@ export class OutboundGovernor {
    */
   sentLate(releasedAt: number, sentAt: number): void {
     this.globalWindow.moveLater(releasedAt, sentAt);
+  }
+
+  /** This budget counts this process's sends only. */
+  budget(): BudgetState {
+    return { mode: 'local', replicas: 1 };
   }
 
   /** Milliseconds left of the bot-wide pause (0: none). */

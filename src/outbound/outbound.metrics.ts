@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { total, totalsBy } from '../metrics/metric-values';
+import type { BudgetState } from './outbound-gate';
 import { LANES, type OutboundLane } from './outbound.governor';
 
 /** What the outbound sender has done, for /bot-optimization and /stats. */
@@ -15,6 +16,8 @@ export interface OutboundSnapshot {
   blocked: number;
   /** HTTP requests to the Bot API per method, every attempt. */
   apiCalls: Record<string, number>;
+  /** Whether the flood budget is shared through Redis, local, or a local share (Redis down). */
+  budget: BudgetState;
 }
 
 /** The read side of the outbound sender's counters. */
@@ -34,8 +37,17 @@ export class OutboundMetrics implements OutboundStats {
   constructor(
     registry: Registry,
     private readonly queued: (lane: OutboundLane) => number,
+    private readonly budget: () => BudgetState,
   ) {
     const registers = [registry];
+    new Gauge({
+      name: 'telegram_bot_outbound_budget_shared',
+      help: 'Whether the flood budget is shared by all replicas through Redis (1) or kept in this process (0: no Redis, or Redis unreachable)',
+      registers,
+      collect() {
+        this.set(budget().mode === 'shared' ? 1 : 0);
+      },
+    });
     new Gauge({
       name: 'telegram_bot_outbound_queued',
       help: 'Bot API calls waiting for a token or a 429 pause, per lane',
@@ -96,6 +108,7 @@ export class OutboundMetrics implements OutboundStats {
       failed,
       blocked,
       apiCalls,
+      budget: this.budget(),
     };
   }
 }

@@ -1,9 +1,11 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import type { Registry } from 'prom-client';
 import type { Telegram } from 'telegraf';
 import { backoffDelay, sleep } from '../common/backoff';
 import { telegramConfig, type TelegramConfig } from '../config/app.config';
 import { InjectMetricsRegistry } from '../metrics/metrics.registry';
+import { governorOptions } from './outbound-budget.providers';
+import { OUTBOUND_GATE, type OutboundGate } from './outbound-gate';
 import { OutboundClosedError, OutboundGovernor, type OutboundLane } from './outbound.governor';
 import { OutboundMetrics, type OutboundStats } from './outbound.metrics';
 import { classifyFailure, isRetryable } from './retry-policy';
@@ -71,7 +73,7 @@ export function usesMessageBuckets(method: string): boolean {
 @Injectable()
 export class OutboundService implements OnApplicationShutdown {
   private readonly logger = new Logger(OutboundService.name);
-  private readonly governor: OutboundGovernor;
+  private readonly governor: OutboundGate;
   private readonly metrics: OutboundMetrics;
   private client?: Telegram;
   private readonly timeoutMs: number;
@@ -81,14 +83,16 @@ export class OutboundService implements OnApplicationShutdown {
   constructor(
     @Inject(telegramConfig.KEY) config: TelegramConfig,
     @InjectMetricsRegistry() registry: Registry,
+    /** The budget shared by all replicas (REDIS_URL); absent: this process's own governor. */
+    @Optional() @Inject(OUTBOUND_GATE) shared?: OutboundGate | null,
   ) {
     this.timeoutMs = config.apiTimeoutMs;
-    this.governor = new OutboundGovernor({
-      globalPerSecond: config.outbound.globalPerSecond,
-      chatPerSecond: config.outbound.chatPerSecond,
-      groupPerMinute: config.outbound.groupPerMinute,
-    });
-    this.metrics = new OutboundMetrics(registry, (lane) => this.governor.queued(lane));
+    this.governor = shared ?? new OutboundGovernor(governorOptions(config));
+    this.metrics = new OutboundMetrics(
+      registry,
+      (lane) => this.governor.queued(lane),
+      () => this.governor.budget(),
+    );
   }
 
   /** Queued calls and what became of sent ones, for the operator endpoints and /stats. */
