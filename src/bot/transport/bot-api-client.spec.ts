@@ -112,7 +112,7 @@ describe('BotApiClient', () => {
       .call('sendMessage', { chat_id: 1 }, { timeoutMs: 200 })
       .catch((e) => e);
 
-    expect(error.code).toBe('UND_ERR_HEADERS_TIMEOUT');
+    expect(error.code).toBe('ETIMEDOUT');
   });
 });
 
