@@ -124,10 +124,18 @@ class PendingCall {
     this.fail(error);
   };
 
-  /** No byte for `timeoutMs` while the call owned its connection: Telegram may have executed it. */
+  /**
+   * No byte for `timeoutMs` while the call owned its connection. Named as node's own connect
+   * timeout (ETIMEDOUT, syscall connect) when the connection never opened, so the request never
+   * left; otherwise ESOCKETTIMEDOUT: Telegram may have executed it.
+   */
   private readonly onTimeout = (): void => {
+    const connecting = this.request.socket?.connecting ?? true;
     const error = new Error(`No answer to ${this.method} within ${this.timeoutMs} ms`);
-    this.fail(Object.assign(error, { code: 'ETIMEDOUT' }));
+    const code = connecting
+      ? { code: 'ETIMEDOUT', syscall: 'connect' }
+      : { code: 'ESOCKETTIMEDOUT' };
+    this.fail(Object.assign(error, code));
     this.request.destroy();
   };
 
