@@ -18,6 +18,7 @@ describe('BotApiClient', () => {
   /** Leaves the next request unanswered (a hung Telegram). */
   let holdNext = false;
   const held: { destroy(): void }[] = [];
+  let connections = 0;
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -32,6 +33,7 @@ describe('BotApiClient', () => {
         res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
       });
     });
+    server.on('connection', () => connections++);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     client = new BotApiClient(`http://127.0.0.1:${port}/`, TOKEN, 4);
@@ -112,7 +114,21 @@ describe('BotApiClient', () => {
       .call('sendMessage', { chat_id: 1 }, { timeoutMs: 200 })
       .catch((e) => e);
 
-    expect(error.code).toBe('UND_ERR_HEADERS_TIMEOUT');
+    expect(error.code).toBe('ESOCKETTIMEDOUT');
+  });
+
+  it('keeps its connections open between calls and opens no more than it was given', async () => {
+    held.splice(0).forEach((socket) => socket.destroy());
+    answer = { status: 200, body: '{"ok":true,"result":true}' };
+    const start = connections;
+    await Promise.all([1, 2, 3, 4, 5, 6].map(() => client.call('getMe', {})));
+    const before = connections;
+
+    await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(() => client.call('getMe', {})));
+    await client.call('getMe', {});
+
+    expect(connections).toBe(before);
+    expect(before - start).toBeLessThanOrEqual(4);
   });
 });
 

@@ -1,19 +1,25 @@
-import { STATUS_CODES } from 'node:http';
+import { type Agent, type ClientRequest, type IncomingMessage, STATUS_CODES } from 'node:http';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { TelegramError } from 'telegraf';
-import { type Dispatcher, Pool } from 'undici';
 import type { CallOptions } from '../../outbound/outbound.service';
 
 /**
- * Bot API calls over one undici keep-alive pool. Telegraf's own client (node-fetch on Node's http
- * agent, an AbortController and a timer per call) cost more CPU per call than the rest of an
- * update's pipeline in the burst profile, and for an `http://` API root it opens a new connection
- * per call. Same contract as Telegraf's client: resolves with `result`, rejects with TelegramError
- * for an API error or a 5xx answer, and network errors never carry the token. Deadlines are
- * undici's own per-request timeouts (no timer of ours per call). Uploads (multipart) are left to
+ * Bot API calls over one keep-alive agent of node:http. Telegraf's own client (node-fetch, an
+ * AbortController and a timer per call) cost more CPU per call than the rest of an update's
+ * pipeline in the burst profile, and for an `http://` API root it opens a new connection per call.
+ * node:http rather than undici: undici's HTTP parser is WebAssembly, and compiling it costs the
+ * process more memory at its peak than this whole client's traffic (docs/performance.md#memory).
+ * Same contract as Telegraf's client: resolves with `result`, rejects with TelegramError for an API
+ * error or a 5xx answer, and network errors never carry the token. The deadline is the socket's
+ * idle timeout while the call owns it (no timer of ours per call). Uploads (multipart) are left to
  * Telegraf: see `needsMultipart`.
  */
 export class BotApiClient {
-  private readonly pool: Pool;
+  private readonly agent: Agent;
+  private readonly request: typeof http.request;
+  private readonly host: string;
+  private readonly port: number;
   private readonly basePath: string;
 
   constructor(
@@ -22,12 +28,19 @@ export class BotApiClient {
     connections: number,
   ) {
     const root = new URL(apiRoot);
-    this.pool = new Pool(root.origin, {
-      connections,
-      keepAliveTimeout: 30_000,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
+    const secure = root.protocol === 'https:';
+    const options = {
+      keepAlive: true,
+      maxSockets: connections,
+      maxFreeSockets: connections,
+      // An idle connection closes after 30 s (sooner when the server's Keep-Alive hint says so).
+      timeout: 30_000,
+      scheduling: 'lifo' as const,
+    };
+    this.agent = secure ? new https.Agent(options) : new http.Agent(options);
+    this.request = secure ? https.request : http.request;
+    this.host = root.hostname.replace(/^\[|\]$/g, '');
+    this.port = Number(root.port) || (secure ? 443 : 80);
     this.basePath = `${root.pathname.replace(/\/+$/, '')}/bot${token}/`;
   }
 
@@ -38,60 +51,57 @@ export class BotApiClient {
   ): Promise<any> {
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     return new Promise((resolve, reject) => {
-      const call = new PendingCall(method, payload, this.token, signal, resolve, reject);
-      this.pool.dispatch(
-        {
-          method: 'POST',
-          path: this.basePath + method,
-          headers: JSON_HEADERS,
-          body: toJson(payload),
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        },
-        call,
-      );
+      const body = toJson(payload);
+      const request = this.request({
+        agent: this.agent,
+        host: this.host,
+        port: this.port,
+        method: 'POST',
+        path: this.basePath + method,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        timeout: timeoutMs || undefined,
+      });
+      new PendingCall(request, method, payload, this.token, timeoutMs, signal, resolve, reject);
+      request.end(body);
     });
   }
 
   /** Closes every connection; a call still in flight fails. */
   destroy(): Promise<void> {
-    return this.pool.destroy();
+    this.agent.destroy();
+    return Promise.resolve();
   }
 }
 
 /** One call's answer, collected without a stream: the answers are small JSON documents. */
-class PendingCall implements Dispatcher.DispatchHandler {
-  private controller?: Dispatcher.DispatchController;
-  private status = 0;
+class PendingCall {
   private readonly chunks: Buffer[] = [];
   private settled = false;
 
   constructor(
+    private readonly request: ClientRequest,
     private readonly method: string,
     private readonly payload: unknown,
     private readonly token: string,
+    private readonly timeoutMs: number,
     private readonly signal: AbortSignal | undefined,
     private readonly resolve: (result: unknown) => void,
     private readonly reject: (error: unknown) => void,
   ) {
     signal?.addEventListener('abort', this.onAbort);
+    request.on('response', this.onResponse);
+    request.on('error', this.onError);
+    if (timeoutMs) request.on('timeout', this.onTimeout);
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.settled) controller.abort(this.signal?.reason);
-  }
+  private readonly onResponse = (response: IncomingMessage): void => {
+    response.on('data', (chunk: Buffer) => this.chunks.push(chunk));
+    response.on('end', () => this.onEnd(response.statusCode ?? 0));
+    response.on('error', this.onError);
+  };
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
-    this.status = statusCode;
-  }
-
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.chunks.push(chunk);
-  }
-
-  onResponseEnd(): void {
-    const { method, payload, status } = this;
+  private onEnd(status: number): void {
+    const { method, payload } = this;
     if (status >= 500) {
       const description = STATUS_CODES[status] ?? 'Server Error';
       return this.fail(new TelegramError({ error_code: status, description }, { method, payload }));
@@ -108,16 +118,31 @@ class PendingCall implements Dispatcher.DispatchHandler {
     this.resolve(data.result);
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+  private readonly onError = (error: Error): void => {
     if (error.message.includes(this.token))
       error.message = error.message.split(this.token).join('[REDACTED]');
     this.fail(error);
-  }
+  };
 
-  /** Rejects at once; a request not yet on a socket is dropped when it gets one. */
+  /**
+   * No byte for `timeoutMs` while the call owned its connection. Named as node's own connect
+   * timeout (ETIMEDOUT, syscall connect) when the connection never opened, so the request never
+   * left; otherwise ESOCKETTIMEDOUT: Telegram may have executed it.
+   */
+  private readonly onTimeout = (): void => {
+    const connecting = this.request.socket?.connecting ?? true;
+    const error = new Error(`No answer to ${this.method} within ${this.timeoutMs} ms`);
+    const code = connecting
+      ? { code: 'ETIMEDOUT', syscall: 'connect' }
+      : { code: 'ESOCKETTIMEDOUT' };
+    this.fail(Object.assign(error, code));
+    this.request.destroy();
+  };
+
+  /** Rejects at once and drops the connection the call is on (or will get). */
   private readonly onAbort = (): void => {
-    this.controller?.abort(this.signal!.reason);
     this.fail(this.signal!.reason);
+    this.request.destroy();
   };
 
   private fail(error: unknown): void {
@@ -157,8 +182,6 @@ function isFile(value: unknown): boolean {
   const file = value as { source?: unknown; url?: unknown };
   return Boolean(file.source) || Boolean(file.url);
 }
-
-const JSON_HEADERS = { 'content-type': 'application/json' };
 
 /**
  * The request body. Telegraf leaves out null fields rather than sending them as JSON null; so do
