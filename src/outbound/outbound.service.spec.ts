@@ -41,10 +41,7 @@ function governedOver(
 const hang = (options?: CallOptions) =>
   new Promise((_, reject) =>
     setTimeout(
-      () =>
-        reject(
-          Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' }),
-        ),
+      () => reject(Object.assign(new Error('socket timeout'), { code: 'ESOCKETTIMEDOUT' })),
       options?.timeoutMs,
     ),
   );
@@ -122,7 +119,7 @@ describe('OutboundService', () => {
     const outcome = await settle(telegram.sendMessage(1, 'hi'));
 
     expect(outcome).toEqual({
-      error: expect.objectContaining({ code: 'UND_ERR_HEADERS_TIMEOUT' }),
+      error: expect.objectContaining({ code: 'ESOCKETTIMEDOUT' }),
     });
     expect(calls).toHaveLength(1);
     await expect(metric(registry, 'telegram_bot_outbound_failed_total')).resolves.toBe(1);

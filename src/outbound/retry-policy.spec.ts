@@ -17,6 +17,8 @@ describe('retry policy', () => {
     ['a 400 answer', answer(400), { kind: 'rejected' }],
     ['a refused connection', { code: 'ECONNREFUSED' }, { kind: 'not-sent' }],
     ['a DNS failure', { code: 'EAI_AGAIN' }, { kind: 'not-sent' }],
+    ['a connect timeout', { code: 'ETIMEDOUT', syscall: 'connect' }, { kind: 'not-sent' }],
+    ['a read timeout', { code: 'ESOCKETTIMEDOUT' }, { kind: 'unknown' }],
     ['a reset connection', { code: 'ECONNRESET' }, { kind: 'unknown' }],
     ['a timeout (aborted request)', { name: 'AbortError', type: 'aborted' }, { kind: 'unknown' }],
   ])('classifies %s', (_, error, expected) => {

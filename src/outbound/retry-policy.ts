@@ -28,7 +28,6 @@ const NOT_SENT_CODES = new Set([
   'ENETUNREACH',
   'ENETDOWN',
   'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
 /**
@@ -63,11 +62,12 @@ export function isIdempotent(method: string): boolean {
   return method.startsWith('get') || IDEMPOTENT.has(method);
 }
 
-/** Classifies an error thrown by `callApi` (TelegramError, undici or node-fetch network errors, AbortError). */
+/** Classifies an error thrown by `callApi` (TelegramError, node:http network errors, AbortError). */
 export function classifyFailure(error: unknown): CallFailure {
   const e = error as {
     response?: { error_code?: number; parameters?: { retry_after?: number } };
     code?: unknown;
+    syscall?: unknown;
     name?: string;
   };
   const status = e?.response?.error_code;
@@ -79,6 +79,8 @@ export function classifyFailure(error: unknown): CallFailure {
     return { kind: 'rejected' };
   }
   if (typeof e?.code === 'string' && NOT_SENT_CODES.has(e.code)) return { kind: 'not-sent' };
+  // A connection that never opened (the OS's or the client's connect deadline) carried no request.
+  if (e?.code === 'ETIMEDOUT' && e.syscall === 'connect') return { kind: 'not-sent' };
   return { kind: 'unknown' };
 }
 
