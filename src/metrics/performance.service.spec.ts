@@ -1,41 +1,46 @@
-import { PerformanceService } from './performance.service';
+import { intervalBetween, lagStats, PerformanceService, type Sample } from './performance.service';
 
-const busy = (ms: number) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    // Spin: blocks the event loop and burns CPU on purpose.
-  }
-};
-const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sample = (at: number, cpuMicros: number, active: number, idle: number): Sample => ({
+  at,
+  cpu: { user: cpuMicros, system: 0 },
+  elu: { active, idle, utilization: active / (active + idle || 1) },
+});
 
 describe('PerformanceService', () => {
-  let service: PerformanceService;
-
-  beforeEach(() => {
-    service = new PerformanceService({ threadPoolSize: 4 });
+  it("reports lag beyond the monitor's 100 ms resolution, and none before the first tick", () => {
+    const ms = 1e6;
+    const histogram = {
+      count: 20,
+      percentile: (p: number) => (p === 50 ? 100.5 * ms : 350 * ms),
+      max: 500 * ms,
+    };
+    expect(lagStats(histogram)).toEqual({ lagP50Ms: 0.5, lagP99Ms: 250, lagMaxMs: 400 });
+    expect(lagStats({ count: 0, percentile: () => 9e18, max: 9e18 })).toEqual({
+      lagP50Ms: 0,
+      lagP99Ms: 0,
+      lagMaxMs: 0,
+    });
   });
-  afterEach(() => service.onModuleDestroy());
 
-  it('reports a blocked event loop as lag and the spin as CPU time of the last interval', async () => {
-    // The monitor samples every 100 ms: give it a sample before and after the spin.
-    await tick(150);
-    busy(400);
-    await tick(150);
-    service.sample();
-    const { cpu, eventLoop } = service.snapshot();
-    expect(eventLoop.lagMaxMs).toBeGreaterThanOrEqual(200);
-    expect(eventLoop.lagP99Ms).toBeLessThanOrEqual(eventLoop.lagMaxMs);
-    expect(eventLoop.utilizationLastInterval).toBeGreaterThan(0.5);
-    expect(cpu.percentLastInterval).toBeGreaterThan(0);
+  it('reports CPU as a share of one core and event-loop utilisation between two samples', () => {
+    const from = sample(1_000, 0, 0, 0);
+    const to = sample(3_000, 3_000_000, 1_500, 500);
+    expect(intervalBetween(from, to)).toEqual({ cpuPercent: 150, utilization: 0.75, seconds: 2 });
   });
 
   it('reports memory and handles of this process', () => {
-    const snapshot = service.snapshot();
-    expect(snapshot.pid).toBe(process.pid);
-    expect(snapshot.memory.rssBytes).toBeGreaterThan(0);
-    expect(snapshot.handles.activeHandles + snapshot.handles.activeRequests).toBe(
-      process.getActiveResourcesInfo().length,
-    );
-    expect(snapshot.cpu.loadAverage).toHaveLength(3);
+    const service = new PerformanceService({ threadPoolSize: 4 });
+    try {
+      const snapshot = service.snapshot();
+      expect(snapshot.pid).toBe(process.pid);
+      expect(snapshot.memory.rssBytes).toBeGreaterThan(0);
+      expect(snapshot.handles.activeHandles + snapshot.handles.activeRequests).toBe(
+        process.getActiveResourcesInfo().length,
+      );
+      expect(snapshot.cpu.loadAverage).toHaveLength(3);
+      expect(snapshot.threadPoolSize).toBe(4);
+    } finally {
+      service.onModuleDestroy();
+    }
   });
 });

@@ -12,7 +12,7 @@ const SAMPLE_INTERVAL_MS = 5000;
 // Coarse on purpose: each sample wakes the process (measured idle CPU: 1.5% at 10 ms, 0.1% at 100 ms).
 const LAG_RESOLUTION_MS = 100;
 
-interface Sample {
+export interface Sample {
   at: number;
   cpu: NodeJS.CpuUsage;
   elu: EventLoopUtilization;
@@ -62,7 +62,7 @@ export class PerformanceService implements OnModuleDestroy {
   /** Closes the current interval: CPU and lag figures then describe the last ~5 s. */
   sample(): void {
     const now = this.takeSample();
-    this.last = { ...this.intervalSince(this.previous, now), ...this.lagStats() };
+    this.last = { ...intervalBetween(this.previous, now), ...lagStats(this.lag) };
     this.previous = now;
     this.lag.reset();
   }
@@ -70,8 +70,8 @@ export class PerformanceService implements OnModuleDestroy {
   snapshot() {
     const now = this.takeSample();
     // Before the first full interval, report what has been seen so far.
-    const interval = this.last ?? { ...this.intervalSince(this.previous, now), ...this.lagStats() };
-    const sinceStart = this.intervalSince(this.started, now);
+    const interval = this.last ?? { ...intervalBetween(this.previous, now), ...lagStats(this.lag) };
+    const sinceStart = intervalBetween(this.started, now);
     const memory = process.memoryUsage();
     const resources = process.getActiveResourcesInfo();
     const byType: Record<string, number> = {};
@@ -119,27 +119,27 @@ export class PerformanceService implements OnModuleDestroy {
       elu: performance.eventLoopUtilization(),
     };
   }
+}
 
-  /** CPU % of one core (200 = two cores busy) and event-loop utilisation between two samples. */
-  private intervalSince(from: Sample, to: Sample) {
-    const wallMs = Math.max(to.at - from.at, 1e-3);
-    const cpuMs = (to.cpu.user - from.cpu.user + to.cpu.system - from.cpu.system) / 1000;
-    const elu = performance.eventLoopUtilization(to.elu, from.elu);
-    return {
-      cpuPercent: round((cpuMs / wallMs) * 100, 1),
-      utilization: round(elu.utilization, 3),
-      seconds: round(wallMs / 1000, 1),
-    };
-  }
+/** CPU % of one core (200 = two cores busy) and event-loop utilisation between two samples. */
+export function intervalBetween(from: Sample, to: Sample) {
+  const wallMs = Math.max(to.at - from.at, 1e-3);
+  const cpuMs = (to.cpu.user - from.cpu.user + to.cpu.system - from.cpu.system) / 1000;
+  const elu = performance.eventLoopUtilization(to.elu, from.elu);
+  return {
+    cpuPercent: round((cpuMs / wallMs) * 100, 1),
+    utilization: round(elu.utilization, 3),
+    seconds: round(wallMs / 1000, 1),
+  };
+}
 
-  private lagStats() {
-    const h = this.lag;
-    // An empty histogram (no tick yet) reports huge sentinel values; treat it as no lag.
-    if (h.count === 0) return { lagP50Ms: 0, lagP99Ms: 0, lagMaxMs: 0 };
-    return {
-      lagP50Ms: lagMs(h.percentile(50)),
-      lagP99Ms: lagMs(h.percentile(99)),
-      lagMaxMs: lagMs(h.max),
-    };
-  }
+/** Lag percentiles of an event-loop delay histogram, in ms beyond its resolution. */
+export function lagStats(h: Pick<IntervalHistogram, 'count' | 'percentile' | 'max'>) {
+  // An empty histogram (no tick yet) reports huge sentinel values; treat it as no lag.
+  if (h.count === 0) return { lagP50Ms: 0, lagP99Ms: 0, lagMaxMs: 0 };
+  return {
+    lagP50Ms: lagMs(h.percentile(50)),
+    lagP99Ms: lagMs(h.percentile(99)),
+    lagMaxMs: lagMs(h.max),
+  };
 }
