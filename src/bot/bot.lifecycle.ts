@@ -16,6 +16,7 @@ import { UpdateDispatcher } from './dispatch/update-dispatcher';
 import { BotTokenRejectedError, PollingUpdateSource } from './intake/polling.update-source';
 import { UpdateLedger } from './ledger/update-ledger';
 import { WebhookRegistrar } from './intake/webhook.registrar';
+import { tolerateStopWithoutLaunch } from './telegraf-shutdown';
 import { BOT_TELEGRAM } from './transport/telegram-transport';
 
 /**
@@ -52,16 +53,7 @@ export class BotLifecycle
     this.bot.catch((error) => {
       throw error;
     });
-    // nestjs-telegraf calls bot.stop() at shutdown, which throws "Bot is not running!" when the
-    // bot was never launch()ed (we feed it ourselves).
-    const stop = this.bot.stop.bind(this.bot);
-    this.bot.stop = (reason?: string) => {
-      try {
-        stop(reason);
-      } catch {
-        // never launched: nothing to stop
-      }
-    };
+    tolerateStopWithoutLaunch(this.bot);
   }
 
   async onApplicationBootstrap(): Promise<void> {
