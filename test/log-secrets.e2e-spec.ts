@@ -30,7 +30,7 @@ const CANARIES = [
 const describeWithServer = process.env.TEST_DATABASE_URL ? describe : describe.skip;
 
 describeWithServer('what the service writes to its output', () => {
-  const redis = new RedisServer(6394, ['--requirepass', REDIS_PASSWORD]);
+  let redis: RedisServer;
   const proxy = new TcpProxy();
   let api: FakeBotApi;
   let db: TestDatabase;
@@ -38,6 +38,7 @@ describeWithServer('what the service writes to its output', () => {
   let base: string;
 
   beforeAll(async () => {
+    redis = new RedisServer(await freePort(), ['--requirepass', REDIS_PASSWORD]);
     await redis.start();
     api = new FakeBotApi(TOKEN);
     await api.start();

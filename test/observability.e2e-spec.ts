@@ -230,6 +230,8 @@ describe('observability endpoints (no METRICS_TOKEN)', () => {
       },
       outbound: {
         limits: { globalPerSecond: 30, chatPerSecond: 1, groupPerMinute: 20 },
+        // No REDIS_URL here: each process keeps its own flood budget.
+        budget: { mode: 'local', replicas: 1 },
         queued: { interactive: count, broadcast: count },
         sent: count,
         rateLimited429: count,

@@ -10,7 +10,7 @@ import { freePort } from './support/free-port';
 jest.setTimeout(90_000);
 
 describe('a Redis outage', () => {
-  const redis = new RedisServer(6393);
+  let redis: RedisServer;
   let api: FakeBotApi;
   let db: TestDatabase;
   let app: AppProcess;
@@ -39,6 +39,7 @@ describe('a Redis outage', () => {
   };
 
   beforeAll(async () => {
+    redis = new RedisServer(await freePort());
     await redis.start();
     api = new FakeBotApi(TEST_TOKEN);
     await api.start();

@@ -18,6 +18,9 @@ export class RedisServer {
   }
 
   async start(): Promise<void> {
+    // The readiness probe below would take another process's server on the port for this one.
+    if (await listening(this.port))
+      throw new Error(`port ${this.port} is already in use: not starting redis-server`);
     const child = spawn(
       'redis-server',
       [
@@ -60,4 +63,15 @@ export class RedisServer {
     child.kill('SIGTERM');
     await exited;
   }
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
