@@ -1,4 +1,4 @@
-import { type BotSpec, sleep } from './bots';
+import { type BotRun, type BotSpec, sleep } from './bots';
 import {
   type Driver,
   openLoop,
@@ -10,6 +10,19 @@ import {
 import type { BenchOptions, ProfileName } from './options';
 import { UpdateKind } from './update-stream';
 
+/**
+ * Makes every user's messages available at once, round by round, so that one user's messages are
+ * `users` updates apart, as from real people. Returns when they were released.
+ */
+function releaseRounds(run: BotRun, users: number, perUser: number): number {
+  const startedAt = performance.now();
+  for (let round = 0; round < perUser; round++) {
+    for (let u = 0; u < users; u++)
+      run.tracker.expect(run.stream.push(UpdateKind.Text, u, startedAt));
+  }
+  return startedAt;
+}
+
 /** burst: every user's messages released at once; throughput and time to drain. */
 function burst(options: BenchOptions): { expected: number; drive: Driver } {
   const { users, perUser } = options.burst;
@@ -17,12 +30,7 @@ function burst(options: BenchOptions): { expected: number; drive: Driver } {
   return {
     expected: total,
     drive: async (run) => {
-      const startedAt = performance.now();
-      // Round by round, so one user's two messages are 10,000 updates apart, as from real people.
-      for (let round = 0; round < perUser; round++) {
-        for (let u = 0; u < users; u++)
-          run.tracker.expect(run.stream.push(UpdateKind.Text, u, startedAt));
-      }
+      const startedAt = releaseRounds(run, users, perUser);
       await waitForReplies(run, total, 30_000);
       return { sent: total, expectedReplies: total, startedAt, extra: { users, perUser } };
     },
@@ -39,11 +47,7 @@ function seed(options: BenchOptions): { expected: number; drive: Driver } {
   return {
     expected: total,
     drive: async (run) => {
-      const startedAt = performance.now();
-      for (let round = 0; round < perUser; round++) {
-        for (let u = 0; u < users; u++)
-          run.tracker.expect(run.stream.push(UpdateKind.Text, u, startedAt));
-      }
+      const startedAt = releaseRounds(run, users, perUser);
       await waitForReplies(run, total, 30_000);
       // The end-of-run RSS is then the settled working set, not the burst's garbage.
       await sleep(settleSeconds * 1000);
