@@ -202,6 +202,8 @@ describe('Redis session store', () => {
     await expect(store.get('7:7')).resolves.toBeUndefined();
     await expect(store.set('7:7', { step: 1 })).rejects.toThrow();
     await server.start();
+    // The client reconnects by itself; the next test's commands need it back.
+    if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
   });
 
   it('expires sessions after the TTL', async () => {
