@@ -51,7 +51,11 @@ describe('UpdateDispatcher', () => {
       handleUpdate: (update: Update) =>
         new Promise<void>((resolve, reject) => {
           started.push(update.update_id);
-          finish.set(update.update_id, (error) => (error ? reject(error) : resolve()));
+          finish.set(update.update_id, (error) => {
+            finish.delete(update.update_id);
+            if (error) reject(error);
+            else resolve();
+          });
         }),
     };
     const config = { dispatchConcurrency: concurrency, pollingLimit: 100, updateTimeoutMs };
@@ -72,8 +76,12 @@ describe('UpdateDispatcher', () => {
   });
   afterEach(async () => {
     jest.useRealTimers();
-    for (const done of finish.values()) done(); // no deadline timer outlives a test
-    await settle();
+    // Every handler finishes, those that start as earlier ones finish too: no deadline timer
+    // outlives a test (one firing later would run the failure path inside another suite).
+    while (finish.size > 0) {
+      for (const done of [...finish.values()]) done();
+      await settle();
+    }
   });
 
   it('runs one chat’s updates strictly in order, while other chats go ahead', async () => {
