@@ -34,6 +34,16 @@ async function kill(app: AppProcess): Promise<void> {
  * SIGKILL at arbitrary moments, then a restart on the same database and DATA_DIR: every update
  * Telegram was told about is stored once, and no reply goes out twice.
  */
+/** Resolves once the service on `port` answers /health/live. */
+async function listening(port: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const res = await fetch(`http://127.0.0.1:${port}/health/live`).catch(() => null);
+    if (res?.ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`nothing answered on port ${port}`);
+}
+
 describe('crash recovery', () => {
   let api: FakeBotApi;
 
@@ -60,6 +70,9 @@ describe('crash recovery', () => {
         const first = spawnApp(env);
         try {
           await api.waitFor(() => api.webhook !== null, 30_000, 'setWebhook');
+          // setWebhook goes out at bootstrap, before the HTTP server listens: one try per update
+          // below must not meet a refused connection.
+          await listening(port);
           api.latencyMs = 100; // one chat's replies go one after another: ~4 s for all 40
           const updates = Array.from({ length: 40 }, (_, i) => textMessage(chat, `hook ${i}`));
           const statuses = await api.deliverWebhook(updates, [`http://127.0.0.1:${port}`], {
