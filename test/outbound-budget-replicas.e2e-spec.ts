@@ -33,6 +33,22 @@ function repliesTo(api: FakeBotApi, users: Set<number>) {
   };
 }
 
+/** Three webhook replicas sharing `redisUrl`, against a fake Bot API with Telegram's flood limits. */
+async function startFloodedReplicas(redisUrl: string) {
+  const token = freshToken();
+  const api = new FakeBotApi(token);
+  await api.start();
+  api.floodLimits = TELEGRAM_FLOOD_LIMITS;
+  const db = await createTestDatabase();
+  const replicas = await startWebhookReplicas(3, {
+    ...db.env,
+    TELEGRAM_BOT_TOKEN: token,
+    TELEGRAM_API_ROOT: api.apiRoot,
+    REDIS_URL: redisUrl,
+  });
+  return { api, db, replicas };
+}
+
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
 
 describeShared('one outbound flood budget for three webhook replicas', () => {
@@ -43,17 +59,7 @@ describeShared('one outbound flood budget for three webhook replicas', () => {
   const targets = () => replicas.map((r) => r.base);
 
   beforeAll(async () => {
-    const token = freshToken();
-    api = new FakeBotApi(token);
-    await api.start();
-    api.floodLimits = TELEGRAM_FLOOD_LIMITS;
-    db = await createTestDatabase();
-    replicas = await startWebhookReplicas(3, {
-      ...db.env,
-      TELEGRAM_BOT_TOKEN: token,
-      TELEGRAM_API_ROOT: api.apiRoot,
-      REDIS_URL: TEST_REDIS_URL!,
-    });
+    ({ api, db, replicas } = await startFloodedReplicas(TEST_REDIS_URL!));
   });
   afterAll(async () => {
     await stopReplicas(replicas ?? []);
@@ -145,17 +151,7 @@ describeShared('the outbound budget while Redis is unreachable', () => {
   beforeAll(async () => {
     redis = new RedisServer(await freePort());
     await redis.start();
-    const token = freshToken();
-    api = new FakeBotApi(token);
-    await api.start();
-    api.floodLimits = TELEGRAM_FLOOD_LIMITS;
-    db = await createTestDatabase();
-    replicas = await startWebhookReplicas(3, {
-      ...db.env,
-      TELEGRAM_BOT_TOKEN: token,
-      TELEGRAM_API_ROOT: api.apiRoot,
-      REDIS_URL: redis.url,
-    });
+    ({ api, db, replicas } = await startFloodedReplicas(redis.url));
   });
   afterAll(async () => {
     // Running again whatever the test reached: the replicas stop with Redis up.
