@@ -43,6 +43,9 @@ export async function createApp(): Promise<NestExpressApplication> {
   return app;
 }
 
+/** What closing connections and files may take after the drain deadline. */
+const SHUTDOWN_CLOSE_MARGIN_MS = 5000;
+
 async function bootstrap(): Promise<void> {
   // A local .env is convenient in development; real environment variables always win.
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -54,6 +57,13 @@ async function bootstrap(): Promise<void> {
   const stop = (exitCode: number) => {
     if (stopping) return;
     stopping = true;
+    // The drain keeps to SHUTDOWN_TIMEOUT_MS; a close hook still waiting after it (a library
+    // awaiting a connection that never comes) must not keep the process alive.
+    const limitMs = env.SHUTDOWN_TIMEOUT_MS + SHUTDOWN_CLOSE_MARGIN_MS;
+    setTimeout(() => {
+      fatalLine(`Shutdown did not finish within ${limitMs} ms; exiting`);
+      process.exit(1);
+    }, limitMs).unref();
     app.close().then(
       () => process.exit(exitCode),
       (error: unknown) => {

@@ -62,9 +62,12 @@ describeShared('one outbound flood budget for three webhook replicas', () => {
     ({ api, db, replicas } = await startFloodedReplicas(TEST_REDIS_URL!));
   });
   afterAll(async () => {
-    await stopReplicas(replicas ?? []);
-    await api.stop();
-    await db.drop();
+    try {
+      await stopReplicas(replicas ?? []);
+    } finally {
+      await api.stop();
+      await db.drop();
+    }
   });
 
   // How close to the global limit the replicas send is a speed figure, for the bench, not a test.
@@ -156,10 +159,13 @@ describeShared('the outbound budget while Redis is unreachable', () => {
   afterAll(async () => {
     // Running again whatever the test reached: the replicas stop with Redis up.
     await redis.start().catch(() => undefined);
-    await stopReplicas(replicas ?? []);
-    await redis.stop();
-    await api.stop();
-    await db.drop();
+    try {
+      await stopReplicas(replicas ?? []);
+    } finally {
+      await redis.stop();
+      await api.stop();
+      await db.drop();
+    }
   });
 
   const budgets = async () =>

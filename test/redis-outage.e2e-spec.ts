@@ -1,7 +1,7 @@
 import { texts } from './support/texts';
 import { FakeBotApi } from './fake-bot-api/fake-bot-api.server';
 import { textMessage } from './fake-bot-api/updates';
-import { spawnApp, type AppProcess } from './support/app-process';
+import { spawnApp, stopApp, type AppProcess } from './support/app-process';
 import { TEST_TOKEN } from './support/bot-app';
 import { RedisServer } from './support/redis-server';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
@@ -20,6 +20,8 @@ describe('a Redis outage', () => {
     const res = await fetch(`${base}${path}`);
     return { status: res.status, text: await res.text() };
   };
+  const connections = async () =>
+    Object.values(JSON.parse((await get('/bot-optimization')).text).redis.connections);
   const readyRedis = async () => JSON.parse((await get('/health/ready')).text).details?.redis;
   /** Polls an endpoint until `condition` holds (the app reports Redis state only when asked). */
   const until = async (condition: () => Promise<boolean>, what: string) => {
@@ -62,13 +64,13 @@ describe('a Redis outage', () => {
     await until(async () => (await get('/health/ready').catch(() => null))?.status === 200, 'boot');
   });
   afterAll(async () => {
-    if (app.child.exitCode === null) {
-      app.child.kill('SIGTERM');
-      await app.exited;
+    try {
+      await stopApp(app);
+    } finally {
+      await redis.stop();
+      await api.stop();
+      await db.drop();
     }
-    await redis.stop();
-    await api.stop();
-    await db.drop();
   });
 
   it('answers 20 users with Redis up and reports it connected', async () => {
@@ -78,8 +80,6 @@ describe('a Redis outage', () => {
 
   it('keeps running and answering while Redis is stopped, and says so on every ops surface', async () => {
     await redis.stop();
-    const connections = async () =>
-      Object.values(JSON.parse((await get('/bot-optimization')).text).redis.connections);
     await until(
       async () => (await connections()).every((c: any) => c.up === false),
       'both connections reported down',
@@ -121,5 +121,17 @@ describe('a Redis outage', () => {
       .split('\n')
       .filter((l) => l.includes('unavailable'));
     expect(warnings.length).toBeLessThanOrEqual(4);
+  });
+
+  // node-redis never settles a QUIT sent while it is reconnecting.
+  it('drains and exits 0 on SIGTERM while Redis is stopped again', async () => {
+    await redis.stop();
+    await until(
+      async () => (await connections()).every((c: any) => c.up === false),
+      'both connections reported down',
+    );
+
+    await expect(stopApp(app)).resolves.toBe(0);
+    expect(app.output()).toContain('Drained');
   });
 });

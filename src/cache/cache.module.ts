@@ -20,8 +20,16 @@ import { BotCacheService } from './bot-cache.service';
  */
 async function redisStore(client: RedisClientType, botId: number): Promise<Keyv> {
   const { default: KeyvRedis } = await import('@keyv/redis');
+  /**
+   * The cache manager disconnects its stores in onModuleDestroy, before the bot drains, and a
+   * QUIT sent while node-redis is reconnecting never settles: RedisModule owns this connection
+   * and closes it after the drain.
+   */
+  class BorrowedConnectionStore extends KeyvRedis<unknown> {
+    override async disconnect(): Promise<void> {}
+  }
   // throwOnConnectError off: while Redis is away a read is a miss and a write is skipped.
-  const store = new KeyvRedis(client, { throwOnConnectError: false });
+  const store = new BorrowedConnectionStore(client, { throwOnConnectError: false });
   return new Keyv({ store, namespace: redisKey(botId, 'cache') });
 }
 

@@ -93,12 +93,13 @@ function watch(
 export class RedisModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS_CONNECTIONS) private readonly clients: Clients) {}
 
+  /**
+   * Runs after the drain, when no command is in flight. Closed at once rather than with QUIT: a
+   * QUIT sent while node-redis is reconnecting never settles.
+   */
   async onApplicationShutdown(): Promise<void> {
     const { shared, cache } = this.clients;
-    // quit() waits for a connection that may never come while Redis is down.
-    if (shared?.status === 'ready') await shared.quit().catch(() => undefined);
-    else shared?.disconnect();
-    if (cache?.isReady) await cache.quit().catch(() => undefined);
-    else if (cache?.isOpen) await cache.disconnect().catch(() => undefined);
+    shared?.disconnect();
+    if (cache?.isOpen) await cache.disconnect().catch(() => undefined);
   }
 }

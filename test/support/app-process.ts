@@ -34,3 +34,22 @@ export function spawnApp(env: Record<string, string>): AppProcess {
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, output: () => output, exited };
 }
+
+/**
+ * SIGTERM (the graceful path) and the exit code. A process still running after `graceMs` is
+ * killed and the call fails with its output: a stop that hangs is a defect to see, and a live
+ * child would keep Jest from exiting.
+ */
+export async function stopApp(app: AppProcess, graceMs = 30_000): Promise<number | null> {
+  if (app.child.exitCode !== null || app.child.signalCode !== null) return app.exited;
+  app.child.kill('SIGTERM');
+  let hung = false;
+  const timer = setTimeout(() => {
+    hung = true;
+    app.child.kill('SIGKILL');
+  }, graceMs);
+  const code = await app.exited;
+  clearTimeout(timer);
+  if (hung) throw new Error(`did not exit ${graceMs} ms after SIGTERM:\n${app.output()}`);
+  return code;
+}

@@ -1,4 +1,4 @@
-import { spawnApp, type AppProcess } from './app-process';
+import { spawnApp, stopApp, type AppProcess } from './app-process';
 import { freePort } from './free-port';
 
 /** A service process in webhook mode, with the base URL of its HTTP port. */
@@ -55,14 +55,13 @@ async function untilReady(replica: ReplicaProcess): Promise<void> {
   throw new Error(`replica not ready:\n${replica.output()}`);
 }
 
-/** SIGTERM (the graceful path) and wait for every replica to exit. */
+/** Stops every replica the graceful way (stopApp); fails with the output of any that hung. */
 export async function stopReplicas(replicas: readonly ReplicaProcess[]): Promise<void> {
-  await Promise.all(
-    replicas.map(async (r) => {
-      if (r.child.exitCode === null) r.child.kill('SIGTERM');
-      await r.exited;
-    }),
+  const results = await Promise.allSettled(replicas.map((r) => stopApp(r)));
+  const hung = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [`${replicas[i].base} ${(r.reason as Error).message}`] : [],
   );
+  if (hung.length) throw new Error(hung.join('\n'));
 }
 
 /** The replica's /bot-optimization JSON. */
