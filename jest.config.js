@@ -14,6 +14,7 @@ module.exports = {
       displayName: 'e2e',
       rootDir: '.',
       testRegex: 'test/.*\\.e2e-spec\\.ts$',
+      testEnvironment: '<rootDir>/test/support/e2e-environment.ts',
     },
   ],
 };

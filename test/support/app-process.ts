@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtEntry } from './built-entry';
 import { NODE_FLAGS } from './node-flags';
+import { trackChild } from './child-processes';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -19,16 +20,18 @@ export interface AppProcess {
  */
 export function spawnApp(env: Record<string, string>): AppProcess {
   let output = '';
-  const child = spawn(process.execPath, [...NODE_FLAGS, builtEntry('main.js')], {
-    cwd: ROOT,
-    // A private DATA_DIR unless given: the journal of one test must never be replayed by another.
-    env: {
-      PATH: process.env.PATH ?? '',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'tgbot-proc-')),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = trackChild(
+    spawn(process.execPath, [...NODE_FLAGS, builtEntry('main.js')], {
+      cwd: ROOT,
+      // A private DATA_DIR unless given: the journal of one test must never be replayed by another.
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'tgbot-proc-')),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
+import { trackChild } from './child-processes';
 
 /**
  * A private `redis-server` on a given port, for tests that stop and start Redis (never the
@@ -21,19 +22,21 @@ export class RedisServer {
     // The readiness probe below would take another process's server on the port for this one.
     if (await listening(this.port))
       throw new Error(`port ${this.port} is already in use: not starting redis-server`);
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-      ].concat(this.extraArgs),
-      { stdio: 'ignore' },
+    const child = trackChild(
+      spawn(
+        'redis-server',
+        [
+          '--port',
+          String(this.port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+        ].concat(this.extraArgs),
+        { stdio: 'ignore' },
+      ),
     );
     this.child = child;
     await new Promise<void>((resolve, reject) => {

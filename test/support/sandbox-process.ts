@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtEntry } from './built-entry';
+import { trackChild } from './child-processes';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -28,11 +29,13 @@ export async function startSandboxProcess(
   // A DATA_DIR given in `env` is the caller's to keep (a restart); a fresh one is removed on stop.
   const ownDir = !env.DATA_DIR;
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'tgbot-sandbox-'));
-  const child = spawn(process.execPath, [builtEntry('sandbox/main.js')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', SANDBOX_PORT: '0', ...env, DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = trackChild(
+    spawn(process.execPath, [builtEntry('sandbox/main.js')], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', SANDBOX_PORT: '0', ...env, DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
