@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import DataLoader from 'dataloader';
 import { errorMessage } from '../common/error-message';
 import type { BroadcastService } from '../outbound/broadcast.service';
 import type { BlockedUsersService } from '../users/blocked-users.service';
@@ -7,8 +8,8 @@ import type { CampaignStatus } from './campaign-status';
 import type { CampaignStore, SettledBatch } from './campaign.store';
 
 /**
- * Recipients attempted per recorded batch. It bounds what a crash can leave in doubt (those
- * recipients are never sent again), and the database cost: two statements per batch.
+ * Recipients per recorded batch: two statements per batch record the batch and settle its
+ * outcomes, and a crash leaves at most a batch in doubt (those already sent to, never sent again).
  */
 export const CAMPAIGN_BATCH_SIZE = 20;
 /** A holder that has not refreshed its lease for this long is taken for dead. */
@@ -29,9 +30,11 @@ export type RunEnd = 'ended' | 'stopped' | 'lost';
 
 /**
  * One process's run of one campaign, under the lease `owner` it claimed. Each batch of recipients
- * is recorded as attempted before its first send, and settled (cursor and counts) in the same
- * statement that records the next batch, so a crash at any point re-sends to nobody: on resume,
- * an attempted batch without an outcome counts as in doubt (see CampaignStore.claim).
+ * is recorded before its first send, each recipient again just before its message goes out
+ * (sends released together share one statement), and the batch is settled (cursor and counts) in
+ * the same statement that records the next one. A crash at any point re-sends to nobody and
+ * skips nobody not yet sent to: on resume, the recipients sent to without an outcome count as in
+ * doubt, and the rest of the batch is sent first (see CampaignStore.claim).
  */
 export class CampaignRun {
   private readonly logger = new Logger(CampaignRun.name);
@@ -39,6 +42,17 @@ export class CampaignRun {
   /** When the lease was last refreshed: every advance refreshes it too. */
   private refreshedAt = Date.now();
   private shows: Promise<void> = Promise.resolve();
+  /** Records recipients as sent to, several per statement when their sends are released together. */
+  private readonly attempts = new DataLoader<number, void>(
+    async (userIds) => {
+      if (!(await this.deps.store.attempting(this.campaign.id, this.owner, userIds))) {
+        this.stopping = true;
+        throw new Error('campaign is held by another process now');
+      }
+      return userIds.map(() => undefined);
+    },
+    { cache: false },
+  );
 
   constructor(
     private readonly deps: CampaignRunDeps,
@@ -57,10 +71,17 @@ export class CampaignRun {
     let step = Math.floor(progressPercent(this.campaign) / PROGRESS_STEP_PERCENT);
     let settled: SettledBatch | null = null;
     try {
+      // What the previous holder's batch had left (see CampaignStore.claim) goes first.
+      let resumed: number[] | null = this.campaign.batch;
       for (;;) {
         // The batch just sent is settled in the same statement as the next one is recorded.
-        const cursor = settled?.lastUserId ?? this.campaign.cursorUserId;
-        const next = this.stopping ? [] : await users.reachableAfter(cursor, CAMPAIGN_BATCH_SIZE);
+        const cursor = Math.max(settled?.lastUserId ?? 0, this.campaign.cursorUserId);
+        const next = this.stopping
+          ? []
+          : resumed?.length
+            ? resumed
+            : await users.reachableAfter(cursor, CAMPAIGN_BATCH_SIZE);
+        resumed = null;
         const finished = !this.stopping && next.length === 0;
         const after = await store.advance(this.campaign.id, this.owner, settled, next, finished);
         if (!after) return 'lost';
@@ -93,9 +114,12 @@ export class CampaignRun {
     await this.deps.sender.broadcast(
       { text: c.text, entities: c.entities ?? undefined },
       recipients,
-      (chatId, outcome) => {
-        counts[outcome]++;
-        if (outcome === 'blocked') blocked.push(chatId);
+      {
+        beforeSend: (chatId) => this.attempts.load(chatId),
+        onOutcome: (chatId, outcome) => {
+          counts[outcome]++;
+          if (outcome === 'blocked') blocked.push(chatId);
+        },
       },
     );
     await this.deps.users.markBlocked(blocked);

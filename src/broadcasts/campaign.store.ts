@@ -39,6 +39,7 @@ interface Row {
   language: string;
   total: number;
   cursor_user_id: string;
+  in_flight: string[] | null;
   sent: number;
   failed: number;
   blocked: number;
@@ -47,7 +48,7 @@ interface Row {
 }
 
 const COLUMNS = `id, text, entities, status_chat_id, status_message_id, language, total,
-  cursor_user_id, sent, failed, blocked, in_doubt, state`;
+  cursor_user_id, in_flight, sent, failed, blocked, in_doubt, state`;
 
 const ACTIVE = `state IN ('running', 'paused')`;
 
@@ -119,15 +120,19 @@ export class CampaignStore {
 
   /**
    * Takes a running campaign nobody holds (or whose holder stopped refreshing its lease for
-   * `leaseMs`). Recipients the previous holder attempted without recording the outcome count as in
-   * doubt and are passed: they may have received the message.
+   * `leaseMs`). Of the previous holder's batch, the recipients it sent to without recording the
+   * outcome count as in doubt and are passed (they may have received the message); the others
+   * stay in `batch`, for the new holder to send first.
    */
   async claim(owner: string, leaseMs: number): Promise<Campaign | null> {
     const rows = await this.updated<Row>(
       `UPDATE broadcast_campaigns SET owner = $1, heartbeat_at = now(), updated_at = now(),
          cursor_user_id = GREATEST(cursor_user_id, COALESCE((SELECT max(u) FROM unnest(in_flight) u), 0)),
-         in_doubt = in_doubt + COALESCE(cardinality(in_flight), 0),
-         in_flight = NULL
+         in_doubt = in_doubt + COALESCE(cardinality(attempted), 0),
+         in_flight = NULLIF(ARRAY(
+           SELECT u FROM unnest(in_flight) u WHERE u <> ALL(COALESCE(attempted, '{}')) ORDER BY u
+         ), '{}'),
+         attempted = NULL
        WHERE id = (
          SELECT id FROM broadcast_campaigns
          WHERE state = 'running'
@@ -152,8 +157,8 @@ export class CampaignStore {
 
   /**
    * One statement per batch: records the outcome of the batch just sent (`settled`) and, while
-   * the campaign is still running, the recipients about to be attempted (`next`), durably, before
-   * any of them is sent. An empty `next` after the last user finishes the campaign; the campaign
+   * the campaign is still running, the recipients of the next batch (`next`), before any of them
+   * is sent. An empty `next` after the last user finishes the campaign; the campaign
    * paused or cancelled meanwhile records no attempt and lets go of the lease.
    * Null: this process no longer holds the campaign.
    */
@@ -166,10 +171,11 @@ export class CampaignStore {
   ): Promise<Campaign | null> {
     const rows = await this.updated<Row>(
       `UPDATE broadcast_campaigns SET
-         cursor_user_id = COALESCE($3::bigint, cursor_user_id),
+         cursor_user_id = GREATEST(cursor_user_id, COALESCE($3::bigint, 0)),
          sent = COALESCE($4::int, sent), failed = COALESCE($5::int, failed),
          blocked = COALESCE($6::int, blocked),
          in_flight = CASE WHEN state = 'running' AND cardinality($7::bigint[]) > 0 THEN $7::bigint[] END,
+         attempted = NULL,
          state = CASE WHEN state = 'running' AND $8::boolean THEN 'done' ELSE state END,
          owner = CASE WHEN state = 'running' AND NOT $8::boolean THEN owner END,
          heartbeat_at = now(), updated_at = now()
@@ -188,6 +194,20 @@ export class CampaignStore {
       'advance campaign',
     );
     return rows[0] ? toCampaign(rows[0]) : null;
+  }
+
+  /**
+   * Records recipients of the batch in progress as sent to, before their messages go out.
+   * False when this process no longer holds the campaign: they must not be sent then.
+   */
+  async attempting(id: number, owner: string, userIds: readonly number[]): Promise<boolean> {
+    const rows = await this.updated(
+      `UPDATE broadcast_campaigns SET attempted = COALESCE(attempted, '{}') || $3::bigint[]
+       WHERE id = $1 AND owner = $2 RETURNING 1`,
+      [id, owner, userIds],
+      'record campaign sends',
+    );
+    return rows.length > 0;
   }
 
   /** Refreshes the lease; false when this process no longer holds the campaign. */
@@ -238,6 +258,7 @@ function toCampaign(row: Row): Campaign {
     language: row.language,
     total: row.total,
     cursorUserId: Number(row.cursor_user_id),
+    batch: (row.in_flight ?? []).map(Number),
     sent: row.sent,
     failed: row.failed,
     blocked: row.blocked,

@@ -11,7 +11,7 @@ export interface CampaignCounts {
   failed: number;
   /** 403: blocked the bot (the user is marked blocked). */
   blocked: number;
-  /** Attempted by a process that died before recording the outcome: never sent again. */
+  /** Sent to by a process that died before recording the outcome: never sent again. */
   inDoubt: number;
 }
 
@@ -25,8 +25,13 @@ export interface Campaign extends CampaignCounts {
   language: string;
   /** Recipients counted at the start (the percentage's base). */
   total: number;
-  /** Every reachable user with an id up to this one is settled. */
+  /** Every reachable user with an id up to this one is settled, or in `batch`. */
   cursorUserId: number;
+  /**
+   * The batch being sent, recorded before its first send. Right after a claim: the recipients of
+   * the previous holder's batch it had not sent to yet, which the new holder sends first.
+   */
+  batch: number[];
   state: CampaignState;
 }
 

@@ -12,6 +12,7 @@ import { UserPreferredLanguage1765100000000 } from './migrations/1765100000000-U
 import { BotSessions1765200000000 } from './migrations/1765200000000-BotSessions';
 import { UserDisplayName1765300000000 } from './migrations/1765300000000-UserDisplayName';
 import { BroadcastCampaigns1765410000000 } from './migrations/1765410000000-BroadcastCampaigns';
+import { CampaignAttempts1765420000000 } from './migrations/1765420000000-CampaignAttempts';
 import { TypeOrmLogger } from './typeorm.logger';
 
 export const entities = [UserEntity, MessageEntity, DeadLetterEntity];
@@ -22,6 +23,7 @@ export const migrations = [
   BotSessions1765200000000,
   UserDisplayName1765300000000,
   BroadcastCampaigns1765410000000,
+  CampaignAttempts1765420000000,
 ];
 
 /** How the connections are managed, reported by /db-status. */

@@ -19,6 +19,17 @@ export interface BroadcastResult {
 
 export type BroadcastOutcome = keyof BroadcastResult;
 
+/** What a broadcast's caller hears of each chat. */
+export interface BroadcastHooks {
+  /** The chat's outcome, once its call settled. */
+  onOutcome?: (chatId: number, outcome: BroadcastOutcome) => void;
+  /**
+   * Awaited when the chat's message has passed flood control and is about to be sent; a
+   * rejection means it is not sent (and counts as failed).
+   */
+  beforeSend?: (chatId: number) => Promise<void>;
+}
+
 /** What is broadcast: a text, with the formatting of the admin's message as entities. */
 export interface BroadcastMessage {
   text: string;
@@ -48,24 +59,30 @@ export class BroadcastService {
   async broadcast(
     message: string | BroadcastMessage,
     chatIds: Iterable<number> | AsyncIterable<number>,
-    onOutcome?: (chatId: number, outcome: BroadcastOutcome) => void,
+    { onOutcome, beforeSend }: BroadcastHooks = {},
   ): Promise<BroadcastResult> {
     const { text, entities } = typeof message === 'string' ? { text: message } : message;
     const result: BroadcastResult = { sent: 0, failed: 0, blocked: 0 };
     const ids = toAsyncIterator(chatIds);
     const worker = async () => {
       for (let next = await ids.next(); !next.done; next = await ids.next()) {
-        const payload: Record<string, unknown> = { chat_id: next.value, text };
+        const chatId = next.value;
+        const payload: Record<string, unknown> = { chat_id: chatId, text };
         if (entities?.length) payload.entities = entities;
         if (this.paid) payload.allow_paid_broadcast = true;
         let outcome: BroadcastOutcome = 'sent';
         try {
-          await this.outbound.call('sendMessage', payload, 'broadcast');
+          await this.outbound.call(
+            'sendMessage',
+            payload,
+            'broadcast',
+            beforeSend && (() => beforeSend(chatId)),
+          );
         } catch (error) {
           outcome = classifyFailure(error).kind === 'blocked' ? 'blocked' : 'failed';
         }
         result[outcome]++;
-        onOutcome?.(next.value, outcome);
+        onOutcome?.(chatId, outcome);
       }
     };
     await Promise.all(Array.from({ length: this.concurrency }, worker));

@@ -108,14 +108,18 @@ export class OutboundService implements OnApplicationShutdown {
     this.client = telegram;
   }
 
-  /** A governed call through the bot's client, on `lane` (broadcasts use the broadcast lane). */
+  /**
+   * A governed call through the bot's client, on `lane` (broadcasts use the broadcast lane);
+   * `beforeSend` as in CallOptions.
+   */
   call<T = unknown>(
     method: string,
     payload: Record<string, unknown>,
     lane: OutboundLane = 'interactive',
+    beforeSend?: () => Promise<void>,
   ): Promise<T> {
     if (!this.client) return Promise.reject(new Error('OutboundService has no client yet'));
-    const options: CallOptions = { lane };
+    const options: CallOptions = { lane, beforeSend };
     return this.client.callApi(method as never, payload as never, options as never);
   }
 
