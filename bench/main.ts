@@ -7,6 +7,7 @@ import { BenchDatabase } from './database';
 import type { RunResult } from './harness';
 import { type BenchOptions, parseOptions, ROUND_PROFILES } from './options';
 import { runBotProfile } from './profiles';
+import { runReplicas } from './replicas';
 import {
   describeMachine,
   evaluateTargets,
@@ -35,6 +36,18 @@ async function main(): Promise<void> {
   for (const profile of options.profiles) {
     const rounds = ROUND_PROFILES.includes(profile) ? options.rounds : 1;
     for (let round = 1; round <= rounds; round++) {
+      if (profile === 'replicas') {
+        for (const count of options.replicas.counts) {
+          const t0 = performance.now();
+          process.stdout.write(`  ${profile} ${`ours ×${count} ${round}/${rounds}`.padEnd(12)} … `);
+          const result = await runReplicas(count, options);
+          runs.push({ ...result, round });
+          process.stdout.write(
+            `${summary(result)} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
+          );
+        }
+        continue;
+      }
       for (const name of options.bots) {
         if (profile === 'soak' && name !== 'ours' && !options.soak.baselines) continue;
         const t0 = performance.now();
@@ -69,6 +82,8 @@ function summary(r: RunResult): string {
   if (r.peakRssMb !== null) parts.push(`RSS ${r.peakRssMb} MB`);
   if (r.profile === 'idle') parts.push(`${r.extra.pollsPerMinute} polls/min, CPU ${r.cpuPercent}%`);
   if (r.extra.cacheHitRatio !== undefined) parts.push(`hit ratio ${r.extra.cacheHitRatio}`);
+  if (r.profile === 'replicas')
+    parts.push(`${r.extra.limitShare}× the global limit, 429 share ${r.extra.flood429Share}`);
   if (r.extra.rssSlopeMbPerHour !== undefined)
     parts.push(`RSS slope ${r.extra.rssSlopeMbPerHour} MB/h`);
   if (!r.ok) parts.push(`(${r.error})`);

@@ -3,14 +3,23 @@ import { parseArgs } from 'node:util';
 import type { BotName } from './bots';
 import { DEFAULT_ADMIN_URL } from './database';
 
-export const PROFILES = ['burst', 'seed', 'steady', 'mixed', 'idle', 'soak'] as const;
+/** Where the replicas profile finds Redis. */
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+export const PROFILES = ['burst', 'seed', 'steady', 'mixed', 'idle', 'soak', 'replicas'] as const;
 export type ProfileName = (typeof PROFILES)[number];
 /**
  * Profiles run `--rounds` times, the bots interleaved round by round: a single run of a few
  * seconds moves by ±15% on a shared machine, sometimes for minutes at a time, and interleaving
  * lets every bot meet the same phases.
  */
-export const ROUND_PROFILES: readonly ProfileName[] = ['burst', 'seed', 'steady', 'mixed'];
+export const ROUND_PROFILES: readonly ProfileName[] = [
+  'burst',
+  'seed',
+  'steady',
+  'mixed',
+  'replicas',
+];
 
 /** Everything a bench run is told on the command line, with defaults filled in. */
 export interface BenchOptions {
@@ -28,6 +37,8 @@ export interface BenchOptions {
   mixed: { rate: number; seconds: number; users: number };
   idle: { seconds: number; settleSeconds: number };
   soak: { rate: number; seconds: number; users: number; warmupSeconds: number; baselines: boolean };
+  /** Our service only: each count of webhook replicas in turn, sharing Redis. */
+  replicas: { counts: number[]; users: number; redisUrl: string };
   cpuProf: boolean;
   heapSnapshot: boolean;
   resultsDir: string;
@@ -38,10 +49,10 @@ export interface BenchOptions {
 
 export const USAGE = `npm run bench -- [options]
 
-  --profile burst|seed|steady|mixed|idle|soak|all  comma-separated (default all)
+  --profile burst|seed|steady|mixed|idle|soak|replicas|all  comma-separated (default all)
   --bots ours,stock,telegraf,grammy            which bots to run (default all; soak runs ours only)
   --quick                                      small sizes: the whole run in about 5 minutes
-  --rounds N                                   burst, seed, steady and mixed run N times, bots interleaved;
+  --rounds N                                   burst, seed, steady, mixed and replicas run N times, interleaved;
                                                the median run is reported (3; 1 with --quick)
   --embedded                                   our service on embedded PGlite instead of PostgreSQL
   --flood                                      the fake Bot API enforces 30 msg/s and 1 msg/s per chat
@@ -52,6 +63,8 @@ export const USAGE = `npm run bench -- [options]
   --idle-seconds N                             idle window (60), after 15 s of settling after start-up
   --duration N --soak-rate N --soak-baselines  soak length in seconds (1800), rate (100 msg/s), baselines too
   --soak-warmup N                              seconds of soak before the RSS slope is fitted (360)
+  --replicas N,N --replica-users N             replicas: webhook replica counts (1,3), users writing once (600)
+  --redis-url URL                              Redis the replicas share (${DEFAULT_REDIS_URL})
   --admin-url URL                              PostgreSQL admin URL (${DEFAULT_ADMIN_URL})
   --env KEY=VALUE                              extra environment for our service (repeatable)
   --service PATH                               entry script of our service (dist/main.js)
@@ -83,6 +96,9 @@ export function parseOptions(argv: string[]): BenchOptions {
       'soak-warmup': { type: 'string' },
       'soak-baselines': { type: 'boolean', default: false },
       'admin-url': { type: 'string', default: process.env.BENCH_ADMIN_URL ?? DEFAULT_ADMIN_URL },
+      replicas: { type: 'string', default: '1,3' },
+      'replica-users': { type: 'string' },
+      'redis-url': { type: 'string', default: process.env.BENCH_REDIS_URL ?? DEFAULT_REDIS_URL },
       env: { type: 'string', multiple: true, default: [] },
       'cpu-prof': { type: 'boolean', default: false },
       'heap-snapshot': { type: 'boolean', default: false },
@@ -141,6 +157,11 @@ export function parseOptions(argv: string[]): BenchOptions {
       users: 5_000,
       warmupSeconds: num(values['soak-warmup'], soakWarmup, soakWarmup),
       baselines: values['soak-baselines'],
+    },
+    replicas: {
+      counts: values.replicas.split(',').map((c) => Math.round(num(c.trim(), 1, 1))),
+      users: num(values['replica-users'], 600, 300),
+      redisUrl: values['redis-url'],
     },
     cpuProf: values['cpu-prof'],
     heapSnapshot: values['heap-snapshot'],

@@ -295,7 +295,11 @@ function studentT975(df: number): number {
   return df < 20 ? 2.2 - (df - 10) * 0.011 : df < 40 ? 2.09 - (df - 20) * 0.0025 : 1.96;
 }
 
-const DRIVERS: Record<ProfileName, (o: BenchOptions) => { expected: number; drive: Driver }> = {
+/** Profiles of one bot process on the bench's load API (replicas has a harness of its own). */
+const DRIVERS: Record<
+  Exclude<ProfileName, 'replicas'>,
+  (o: BenchOptions) => { expected: number; drive: Driver }
+> = {
   burst,
   seed,
   steady,
@@ -305,7 +309,7 @@ const DRIVERS: Record<ProfileName, (o: BenchOptions) => { expected: number; driv
 };
 
 export function runBotProfile(
-  profile: ProfileName,
+  profile: Exclude<ProfileName, 'replicas'>,
   bot: BotSpec,
   options: BenchOptions,
 ): Promise<RunResult> {

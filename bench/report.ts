@@ -52,7 +52,7 @@ const find = (results: RunResult[], profile: string, bot: BotName) =>
 
 /** The figure rounds are ranked by: throughput for burst, peak RSS for seed, p99 latency otherwise. */
 function rankFigure(r: RunResult): number | null {
-  if (r.profile === 'burst') return r.msgPerSec;
+  if (r.profile === 'burst' || r.profile === 'replicas') return r.msgPerSec;
   if (r.profile === 'seed') return r.peakRssMb;
   return r.latency?.p99 ?? null;
 }
@@ -65,7 +65,7 @@ function rankFigure(r: RunResult): number | null {
 export function medianRuns(runs: RunResult[]): RunResult[] {
   const groups = new Map<string, RunResult[]>();
   for (const r of runs) {
-    const key = `${r.profile} ${r.bot}`;
+    const key = `${r.profile} ${r.bot} ${r.extra.replicas ?? ''}`;
     const group = groups.get(key);
     if (group) group.push(r);
     else groups.set(key, [r]);
@@ -76,7 +76,7 @@ export function medianRuns(runs: RunResult[]): RunResult[] {
     if (failed) return failed;
     const figures = group.map((r) => rankFigure(r) ?? NaN);
     // Worse first: ascending msg/s, descending latency and RSS.
-    const sign = group[0].profile === 'burst' ? 1 : -1;
+    const sign = group[0].profile === 'burst' || group[0].profile === 'replicas' ? 1 : -1;
     const sorted = [...group].sort((a, b) => sign * ((rankFigure(a) ?? 0) - (rankFigure(b) ?? 0)));
     const median = sorted[Math.floor((sorted.length - 1) / 2)];
     return {
@@ -205,6 +205,22 @@ export function evaluateTargets(results: RunResult[]): Target[] {
     (v) => v >= 0.8,
     (v) => `${(v * 100).toFixed(1)}%`,
   );
+  const replicated = results.filter((r) => r.profile === 'replicas' && r.ok);
+  const widest = replicated.sort((a, b) => Number(b.extra.replicas) - Number(a.extra.replicas))[0];
+  add(
+    `replicas throughput (${widest?.extra.replicas ?? 'n'} replicas)`,
+    widest?.extra.limitShare as number | undefined,
+    '≥ 0.9× the global limit',
+    (v) => v >= 0.9,
+    x,
+  );
+  add(
+    `replicas 429 share (${widest?.extra.replicas ?? 'n'} replicas)`,
+    widest?.extra.flood429Share as number | undefined,
+    '≤ 1%',
+    (v) => v <= 0.01,
+    (v) => `${(v * 100).toFixed(2)}%`,
+  );
   const soakOurs = find(results, 'soak', 'ours');
   const slope = soakOurs?.extra.rssSlopeMbPerHour as number | null | undefined;
   const ci = (soakOurs?.extra.rssSlopeCi95MbPerHour as number | null | undefined) ?? 0;
@@ -231,7 +247,7 @@ function notes(r: RunResult): string {
       r.profile === 'steady' || r.profile === 'mixed' ? 2 : r.profile === 'seed' ? 1 : 0;
     const range = `${n(r.rounds.min, digits)}–${n(r.rounds.max, digits)}`;
     const unit =
-      r.profile === 'burst'
+      r.profile === 'burst' || r.profile === 'replicas'
         ? `${range} msg/s`
         : r.profile === 'seed'
           ? `peak RSS ${range} MB`
@@ -239,6 +255,10 @@ function notes(r: RunResult): string {
     parts.push(`median of ${r.rounds.count} rounds (${unit})`);
   }
   if (r.profile === 'seed' && r.endRssMb !== null) parts.push(`RSS settled ${r.endRssMb} MB`);
+  if (r.profile === 'replicas') {
+    parts.push(`${e.replicas} replica(s) sharing Redis: ${e.limitShare}× the global limit`);
+    parts.push(`429 share ${((e.flood429Share as number) * 100).toFixed(2)}%`);
+  }
   if (r.profile === 'steady' && r.latency?.slowest) {
     const { pollWaitMs, afterPollMs } = r.latency.slowest;
     parts.push(
@@ -275,7 +295,7 @@ export function resultsTable(results: RunResult[]): string {
     const conns =
       r.dbPeakConnections === null ? '–' : `${r.dbPeakConnections}/${r.dbIdleConnections}`;
     const rows = r.rowsStored ? `${r.rowsStored.messages}/${r.accepted}` : `–/${r.accepted}`;
-    return `| ${r.profile} | ${r.bot} | ${r.replied} | ${n(r.msgPerSec, 0)} | ${n(l?.p50, 2)} | ${n(l?.p90, 2)} | ${n(l?.p99, 2)} | ${n(l?.max, 1)} | ${n(r.peakRssMb)} | ${n(r.cpuSeconds, 2)} | ${conns} | ${n(r.xactPer1000)} | ${rows} | ${notes(r)} |`;
+    return `| ${r.profile} | ${botColumn(r)} | ${r.replied} | ${n(r.msgPerSec, 0)} | ${n(l?.p50, 2)} | ${n(l?.p90, 2)} | ${n(l?.p99, 2)} | ${n(l?.max, 1)} | ${n(r.peakRssMb)} | ${n(r.cpuSeconds, 2)} | ${conns} | ${n(r.xactPer1000)} | ${rows} | ${notes(r)} |`;
   });
   return [head, ...rows].join('\n');
 }
@@ -297,11 +317,14 @@ export function ratiosTable(results: RunResult[]): string {
   return lines.length > 2 ? lines.join('\n') : '';
 }
 
+/** The bot, and for the replicas profile how many replicas ran. */
+const botColumn = (r: RunResult) => (r.profile === 'replicas' ? r.label : r.bot);
+
 export function callsTable(results: RunResult[]): string {
   const lines = ['| profile | bot | Bot API calls by method |', '|---|---|---|'];
   for (const r of results) {
     lines.push(
-      `| ${r.profile} | ${r.bot} | ${
+      `| ${r.profile} | ${botColumn(r)} | ${
         Object.entries(r.apiCalls)
           .map(([m, c]) => `${m} ${c}`)
           .join(', ') || '–'
@@ -346,7 +369,7 @@ export function markdownReport(
     `Measured ${when.toISOString().replace(/\.\d+Z$/, 'Z')} on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB RAM, ` +
       `Node ${machine.node}, service at ${machine.commit}, ${options.embedded ? 'embedded PGlite' : `PostgreSQL ${machine.postgres ?? '?'}`} (local), ${machine.os}. ` +
       `Run: \`npm run bench -- ${benchArgs(options)}\`${options.quick ? ' (quick sizes)' : ''}; ${sizes.join('; ')}. ` +
-      `Flood limits in the fake Bot API: ${options.flood ? 'on (30/s, 1/s per chat)' : 'off'}.`,
+      `Flood limits in the fake Bot API: ${options.flood ? 'on (30/s, 1/s per chat)' : 'off'} (always on in the replicas profile).`,
     '',
     resultsTable(results),
     '',
