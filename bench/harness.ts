@@ -75,23 +75,16 @@ const TAIL_MS = 3000;
 // PostgreSQL publishes a backend's transaction counts at most once a second and when it exits.
 const STATS_SETTLE_MS = 1200;
 
-/** Runs one bot through one profile: start, settle, mark, drive, tail, stop, count, clean up. */
-export async function runProfile(
+/** A run with nothing measured yet: every figure null until the run fills it in. */
+export function emptyRunResult(
   profile: ProfileName,
-  bot: BotSpec,
-  options: BenchOptions,
-  expectedUpdates: number,
-  drive: Driver,
-): Promise<RunResult> {
-  const run = new BotRun(bot, options, {
+  bot: BotSpec['name'],
+  label: string,
+): RunResult {
+  return {
     profile,
-    unthrottled: profile !== 'idle',
-    expectedUpdates,
-  });
-  const result: RunResult = {
-    profile,
-    bot: bot.name,
-    label: bot.label,
+    bot,
+    label,
     ok: false,
     sent: 0,
     replied: 0,
@@ -113,6 +106,22 @@ export async function runProfile(
     exitCode: null,
     extra: {},
   };
+}
+
+/** Runs one bot through one profile: start, settle, mark, drive, tail, stop, count, clean up. */
+export async function runProfile(
+  profile: ProfileName,
+  bot: BotSpec,
+  options: BenchOptions,
+  expectedUpdates: number,
+  drive: Driver,
+): Promise<RunResult> {
+  const run = new BotRun(bot, options, {
+    profile,
+    unthrottled: profile !== 'idle',
+    expectedUpdates,
+  });
+  const result = emptyRunResult(profile, bot.name, bot.label);
   try {
     await run.start();
     await sleep(SETTLE_MS);

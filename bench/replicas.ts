@@ -9,7 +9,7 @@ import {
   stopReplicas,
 } from '../test/support/webhook-replicas';
 import { BenchDatabase } from './database';
-import { round, type RunResult } from './harness';
+import { emptyRunResult, round, type RunResult } from './harness';
 import type { BenchOptions } from './options';
 
 /** Webhook deliveries in flight at once, spread round-robin over the replicas. */
@@ -29,7 +29,8 @@ export async function runReplicas(count: number, options: BenchOptions): Promise
   await api.start();
   api.floodLimits = TELEGRAM_FLOOD_LIMITS;
   const db = await BenchDatabase.create(options.adminUrl);
-  const result = emptyResult(count);
+  const result = emptyRunResult('replicas', 'ours', `ours ×${count}`);
+  result.extra.replicas = count;
   let replicas: ReplicaProcess[] = [];
   try {
     replicas = await startWebhookReplicas(count, {
@@ -86,32 +87,4 @@ export async function runReplicas(count: number, options: BenchOptions): Promise
     await db.drop();
   }
   return result;
-}
-
-function emptyResult(count: number): RunResult {
-  return {
-    profile: 'replicas',
-    bot: 'ours',
-    label: `ours ×${count}`,
-    ok: false,
-    sent: 0,
-    replied: 0,
-    accepted: 0,
-    durationSec: null,
-    msgPerSec: null,
-    latency: null,
-    peakRssMb: null,
-    endRssMb: null,
-    cpuSeconds: null,
-    cpuPercent: null,
-    dbPeakConnections: null,
-    dbIdleConnections: null,
-    xacts: null,
-    xactPer1000: null,
-    rowsStored: null,
-    apiCalls: {},
-    shutdownMs: null,
-    exitCode: null,
-    extra: { replicas: count },
-  };
 }
