@@ -9,7 +9,9 @@ const docs = readdirSync(DIR)
   .filter((f) => f.endsWith('.yaml'))
   .flatMap((f) => parseAllDocuments(readFileSync(join(DIR, f), 'utf8')).map((d) => d.toJS()));
 const byKind = (kind: string) => docs.filter((d) => d.kind === kind);
-const deployment = (name: string) => byKind('Deployment').find((d) => d.metadata.name === name);
+const workloads = () => byKind('StatefulSet');
+const workload = (name: string) => workloads().find((d) => d.metadata.name === name);
+const service = (name: string) => byKind('Service').find((d) => d.metadata.name === name);
 const knownEnv = new Set(Object.keys(envSchema.shape));
 
 describe('Kubernetes manifests match the app', () => {
@@ -20,9 +22,7 @@ describe('Kubernetes manifests match the app', () => {
     const names = [
       ...Object.keys(configMap.data),
       ...Object.keys(secret.stringData),
-      ...byKind('Deployment').flatMap((d) =>
-        d.spec.template.spec.containers[0].env.map((e: any) => e.name),
-      ),
+      ...workloads().flatMap((d) => d.spec.template.spec.containers[0].env.map((e: any) => e.name)),
     ];
     expect(names.filter((n) => !knownEnv.has(n))).toEqual([]);
     expect(secret.stringData).toHaveProperty('TELEGRAM_BOT_TOKEN');
@@ -31,7 +31,7 @@ describe('Kubernetes manifests match the app', () => {
   it.each(['telegram-bot-polling', 'telegram-bot-webhook'])(
     '%s probes the health endpoints and is scraped on the ops port, which the Service does not expose',
     (name) => {
-      const template = deployment(name).spec.template;
+      const template = workload(name).spec.template;
       const pod = template.spec;
       const container = pod.containers[0];
       const port = (portName: string) =>
@@ -41,8 +41,7 @@ describe('Kubernetes manifests match the app', () => {
       for (const probe of ['livenessProbe', 'startupProbe', 'readinessProbe'])
         expect(container[probe].httpGet.port).toBe('ops');
       expect(template.metadata.annotations['prometheus.io/port']).toBe(configMap.data.OPS_PORT);
-      const service = byKind('Service')[0];
-      expect(service.spec.ports.map((p: any) => p.targetPort)).toEqual(['http']);
+      expect(service('telegram-bot').spec.ports.map((p: any) => p.targetPort)).toEqual(['http']);
       expect(container.livenessProbe.httpGet.path).toBe('/health/live');
       expect(container.startupProbe.httpGet.path).toBe('/health/live');
       // Polling: a healthy standby counts as ready for the rollout (see the polling test below).
@@ -54,15 +53,21 @@ describe('Kubernetes manifests match the app', () => {
   );
 
   it.each(['telegram-bot-polling', 'telegram-bot-webhook'])(
-    '%s keeps DATA_DIR (the journals) on a pod volume, which outlives a container restart',
+    '%s keeps DATA_DIR (the journals) on a persistent volume of its own, which outlives the pod',
     (name) => {
       const dataDir = /^ENV .*\bDATA_DIR=(\S+)/m.exec(
         readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8'),
       )?.[1];
-      const pod = deployment(name).spec.template.spec;
-      const mount = pod.containers[0].volumeMounts.find((m: any) => m.mountPath === dataDir);
+      const set = workload(name).spec;
+      const mount = set.template.spec.containers[0].volumeMounts.find(
+        (m: any) => m.mountPath === dataDir,
+      );
       expect(mount).toBeDefined();
-      expect(pod.volumes).toContainEqual({ name: mount.name, emptyDir: {} });
+      expect(set.template.spec.volumes).toBeUndefined();
+      const claim = set.volumeClaimTemplates.find((c: any) => c.metadata.name === mount.name);
+      expect(claim.spec.accessModes).toEqual(['ReadWriteOnce']);
+      // A StatefulSet names the headless Service that gives its pods their stable names.
+      expect(service(set.serviceName).spec.clusterIP).toBe('None');
     },
   );
 
@@ -73,18 +78,16 @@ describe('Kubernetes manifests match the app', () => {
     expect(NODE_FLAGS.length).toBeGreaterThan(0);
     expect(image).toEqual(['node', ...NODE_FLAGS, 'dist/main.js']);
     expect(nestStart).toEqual(['node', ...NODE_FLAGS]);
-    for (const d of byKind('Deployment'))
-      expect(d.spec.template.spec.containers[0].args).toEqual(image);
+    expect(workloads()).toHaveLength(2);
+    for (const d of workloads()) expect(d.spec.template.spec.containers[0].args).toEqual(image);
   });
 
   it('runs two polling replicas electing one poller, rolled one at a time with standbys ready', () => {
-    const polling = deployment('telegram-bot-polling');
+    const polling = workload('telegram-bot-polling');
     const container = polling.spec.template.spec.containers[0];
     expect(polling.spec.replicas).toBe(2);
-    expect(polling.spec.strategy).toEqual({
-      type: 'RollingUpdate',
-      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
-    });
+    expect(polling.spec.updateStrategy).toEqual({ type: 'RollingUpdate' });
+    expect(polling.spec.podManagementPolicy).toBe('Parallel');
     expect(container.env).toEqual(
       expect.arrayContaining([
         { name: 'BOT_MODE', value: 'polling' },
@@ -99,11 +102,14 @@ describe('Kubernetes manifests match the app', () => {
   });
 
   it('scales webhook replicas with an autoscaler', () => {
-    const webhook = deployment('telegram-bot-webhook');
+    const webhook = workload('telegram-bot-webhook');
     const env = webhook.spec.template.spec.containers[0].env.map((e: any) => e.name);
     expect(env).toEqual(expect.arrayContaining(['BOT_MODE', 'WEBHOOK_URL']));
     const hpa = byKind('HorizontalPodAutoscaler')[0];
-    expect(hpa.spec.scaleTargetRef.name).toBe('telegram-bot-webhook');
+    expect(hpa.spec.scaleTargetRef).toMatchObject({
+      kind: 'StatefulSet',
+      name: 'telegram-bot-webhook',
+    });
     expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
   });
 });

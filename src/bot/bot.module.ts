@@ -103,10 +103,13 @@ import { StartUpdate } from './updates/start.update';
     },
     {
       provide: ReplicaIdentity,
-      // Polling replicas only; DATA_DIR is this process's (its lock is held) before the id is read.
-      inject: [leaseConfig.KEY, REDIS_CLIENT, DataDirLock],
-      useFactory: (lease: LeaseConfig, redis: Redis | null) =>
-        lease.enabled && redis ? new ReplicaIdentity(lease.dataDir) : null,
+      // Replicas sharing Redis (polling with the lease, or webhooks); DATA_DIR is this process's
+      // (its lock is held) before the id is read.
+      inject: [leaseConfig.KEY, telegramConfig.KEY, REDIS_CLIENT, DataDirLock],
+      useFactory: (lease: LeaseConfig, telegram: TelegramConfig, redis: Redis | null) =>
+        (lease.enabled || telegram.mode === 'webhook') && redis
+          ? new ReplicaIdentity(lease.dataDir)
+          : null,
     },
     {
       provide: UpdateClaims,

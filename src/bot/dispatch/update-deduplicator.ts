@@ -24,13 +24,19 @@ export interface FreshOptions {
    * process without the intake journal learns what a crashed predecessor handled.
    */
   checkStored?: boolean;
+  /**
+   * The caller claims updates across replicas itself, once they are journaled (UpdateClaims):
+   * no claim here, which would be taken before the update is durable.
+   */
+  claimedByCaller?: boolean;
 }
 
 /**
  * Drops updates already processed: recently finished ones (bounded in-memory set, forgotten after
  * a week of silence, when Telegram may reuse ids) and, on request for the first intake after a
- * start, messages already stored. In webhook mode with Redis, replicas claim each update_id
- * atomically (SET NX, for a day), so a re-sent update lands on one replica only. The unique
+ * start, messages already stored. In webhook mode with Redis and without the intake journal,
+ * replicas claim each update_id atomically (SET NX, for a day), so a re-sent update lands on one
+ * replica only (with the journal, UpdateLedger claims through UpdateClaims instead). The unique
  * `(chat_id, message_id)` of `messages` is the final guard against a second row.
  */
 @Injectable()
@@ -69,7 +75,8 @@ export class UpdateDeduplicator {
       return true;
     });
     if (unseen.length === 0) return unseen;
-    if (this.redis && this.config.mode === 'webhook') return this.claim(unseen);
+    if (this.redis && this.config.mode === 'webhook' && !options.claimedByCaller)
+      return this.claim(unseen);
     if (!options.checkStored || this.checkedStorage) return unseen;
     this.checkedStorage = true;
     const stored = await this.storedIds(unseen);

@@ -21,9 +21,10 @@ end
 return owned`;
 
 /**
- * Which polling replica runs an update: the first to claim it, for a day. Telegram sends an
- * unconfirmed update again to whoever polls next, so after a failover the old leader's journal
- * and the new leader's poll can both hold it; the claim makes exactly one of them run it. A
+ * Which replica runs an update: the first to claim it, for a day. Telegram sends an unconfirmed
+ * update again to whoever polls next (after a polling failover), and a webhook delivery that got
+ * no answer again to any replica, so two journals can hold it; the claim makes exactly one of
+ * them run it. A
  * replica claims only updates already durable in its own journal, so a claimed update is never
  * lost: its owner finishes it, at the latest when it restarts with its DATA_DIR.
  */

@@ -14,6 +14,7 @@ import {
   type EffectOutcome,
   type RecordedEffects,
 } from './update-effects';
+import type { UpdateClaims } from './update-claims';
 import { UpdateLedger } from './update-ledger';
 
 const update = (id: number): Update =>
@@ -112,7 +113,11 @@ describe('UpdateLedger', () => {
     buffersFull = false;
   });
 
-  const ledgerWith = (withJournal: boolean, mode: 'polling' | 'webhook' = 'polling') => {
+  const ledgerWith = (
+    withJournal: boolean,
+    mode: 'polling' | 'webhook' = 'polling',
+    claims: UpdateClaims | null = null,
+  ) => {
     const dedup = {
       fresh: (updates: Update[], inFlight: (id: number) => boolean) =>
         Promise.resolve(updates.filter((u) => !inFlight(u.update_id))),
@@ -147,6 +152,7 @@ describe('UpdateLedger', () => {
       telegram as unknown as Telegram,
       { mode } as TelegramConfig,
       withJournal ? (journal as unknown as IntakeJournal) : null,
+      claims,
     );
   };
 
@@ -227,6 +233,49 @@ describe('UpdateLedger', () => {
       durable.resolve();
       await settle();
       await expect(ledger.confirmableOffset()).resolves.toBe(12);
+    });
+  });
+
+  describe('webhook replicas sharing Redis', () => {
+    const signal = () => new AbortController().signal;
+    /** Claims that own the updates in `mine`, and note what the journal held durably when asked. */
+    const claimsOwning = (mine: number[], synced: () => boolean) => {
+      const asked: { ids: number[]; durable: boolean }[] = [];
+      const claims = {
+        claim: async (ids: number[]) => {
+          asked.push({ ids, durable: synced() });
+          return new Set(ids.filter((id) => mine.includes(id)));
+        },
+      };
+      return { claims: claims as unknown as UpdateClaims, asked };
+    };
+
+    it('claims an update only once its line is durable, then runs it and answers 200', async () => {
+      let synced = false;
+      const { claims, asked } = claimsOwning([5], () => synced);
+      const ledger = ledgerWith(true, 'webhook', claims);
+      await ledger.start();
+      const write = deferred();
+      journal.gate = write.promise.then(() => void (synced = true));
+      const answer = ledger.acceptWebhook(update(5), signal());
+      await settle();
+      expect(asked).toEqual([]);
+      expect(dispatcher.running.has(5)).toBe(false);
+      write.resolve();
+
+      await expect(answer).resolves.toEqual({ accepted: true });
+      expect(asked).toEqual([{ ids: [5], durable: true }]);
+      expect(dispatcher.running.has(5)).toBe(true);
+    });
+
+    it('answers 200 without running an update another replica claimed, and lets its line go', async () => {
+      const { claims } = claimsOwning([], () => true);
+      const ledger = ledgerWith(true, 'webhook', claims);
+      await ledger.start();
+
+      await expect(ledger.acceptWebhook(update(6), signal())).resolves.toEqual({ accepted: true });
+      expect(dispatcher.running.has(6)).toBe(false);
+      expect(journal.finished).toEqual([6]);
     });
   });
 

@@ -77,7 +77,7 @@ export class UpdateLedger implements EffectRecorder {
     @Inject(telegramConfig.KEY) private readonly config: TelegramConfig,
     // Absent with BATCH_JOURNAL=false.
     @Optional() @Inject(IntakeJournal) private readonly journal: IntakeJournal | null = null,
-    // Only for polling replicas sharing the lease, with the journal (see UpdateClaims).
+    // Only for replicas sharing Redis (polling with the lease, or webhooks), with the journal.
     @Optional() @Inject(UpdateClaims) private readonly claims: UpdateClaims | null = null,
   ) {
     this.journaling = journal !== null;
@@ -143,20 +143,19 @@ export class UpdateLedger implements EffectRecorder {
     if (fresh.length === 0) return fresh;
     this.journal!.append(fresh);
     if (!(await this.syncJournal())) return fresh;
-    const owned = await this.claims!.claim(fresh.map((u) => u.update_id));
-    return fresh.filter((u) => {
-      if (owned.has(u.update_id)) return true;
-      this.journal!.finish(u.update_id);
-      this.metrics.duplicates.inc({ reason: 'claimed' });
-      return false;
-    });
+    return this.keepOwned(fresh);
   }
 
   /** A predecessor's unfinished updates that are still this replica's to run (not claimed elsewhere). */
   private async ownedOf(unfinished: Update[]): Promise<Update[]> {
     if (!this.claims || unfinished.length === 0) return unfinished;
-    const owned = await this.claims.claim(unfinished.map((u) => u.update_id));
-    return unfinished.filter((u) => {
+    return this.keepOwned(unfinished);
+  }
+
+  /** Claims journaled updates; those another replica owns leave the journal and are dropped. */
+  private async keepOwned(updates: Update[]): Promise<Update[]> {
+    const owned = await this.claims!.claim(updates.map((u) => u.update_id));
+    return updates.filter((u) => {
       if (owned.has(u.update_id)) return true;
       this.recorded.delete(u.update_id);
       this.journal!.finish(u.update_id);
@@ -205,6 +204,16 @@ export class UpdateLedger implements EffectRecorder {
     if (signal.aborted) return this.refused(refuse(429, 'busy', 1));
     const [fresh] = await this.fresh([update]);
     if (!fresh) return { accepted: true };
+    if (this.journaling && this.claims) {
+      // Replicas sharing Redis: journaled first, then claimed, as a polling page is, so a
+      // replica that dies in between still holds the update, and the one that claims it runs it.
+      this.journal!.append([update]);
+      const durable = await this.syncJournal();
+      if (durable && !(await this.keepOwned([update])).length) return { accepted: true };
+      const processing = this.begin(update, true);
+      if (durable) return this.answer(update.update_id);
+      return this.whenFinished(update.update_id, processing, signal);
+    }
     if (this.journaling) {
       this.journal!.append([update]);
       const processing = this.begin(update, true);
@@ -278,6 +287,7 @@ export class UpdateLedger implements EffectRecorder {
     return this.dedup.fresh(unseen, (id) => this.tracker.isUnfinished(id), {
       // With the journal, what ran before is known from it; without, only stored messages tell.
       checkStored: !this.journaling,
+      claimedByCaller: this.claims !== null,
     });
   }
 
