@@ -11,7 +11,7 @@ const ADMIN = 777;
 /** A minimal update context: who sent it, and spies for what the bot says back. */
 function fakeCtx(
   userId: number | undefined,
-  kind: 'message' | 'callback' = 'message',
+  kind: 'message' | 'callback' | 'my_chat_member' = 'message',
   chatType = 'private',
 ) {
   const sendMessage = jest.fn().mockResolvedValue({});
@@ -20,7 +20,9 @@ function fakeCtx(
     update: { update_id: 1 },
     from: userId === undefined ? undefined : { id: userId },
     chat: { id: chatType === 'private' ? (userId ?? -1) : -100, type: chatType },
+    message: kind === 'message' ? { text: 'hi' } : undefined,
     callbackQuery: kind === 'callback' ? { id: 'q' } : undefined,
+    myChatMember: kind === 'my_chat_member' ? { new_chat_member: { status: 'kicked' } } : undefined,
     telegram: { sendMessage },
     answerCbQuery,
   };
@@ -137,6 +139,16 @@ describe('RateLimitService', () => {
 
   it('never limits admins', async () => {
     await expect(send(service(), ADMIN, 30)).resolves.toEqual({ processed: 30, notices: [] });
+  });
+
+  it("lets a limited user's my_chat_member through: Telegram's word of a block, not a message", async () => {
+    const limiter = service();
+    await send(limiter, 1, 11);
+    const next = jest.fn();
+
+    await limiter.middleware()(fakeCtx(1, 'my_chat_member').ctx, next);
+
+    expect(next).toHaveBeenCalled();
   });
 
   it('passes updates without a sender', async () => {

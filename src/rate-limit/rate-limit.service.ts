@@ -100,7 +100,8 @@ export class RateLimitService {
   middleware(): MiddlewareFn<Context> {
     return async (ctx, next) => {
       const userId = ctx.from?.id;
-      if (userId === undefined) return next();
+      // What users send counts; `my_chat_member` is Telegram saying the user blocked the bot.
+      if (userId === undefined || !(ctx.message || ctx.callbackQuery)) return next();
       const decision = await this.check(userId);
       if (decision.allowed) return next();
       if (decision.notify) await this.notify(ctx, decision.retryAfterSec);

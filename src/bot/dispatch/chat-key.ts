@@ -4,7 +4,10 @@ import type { Update } from 'telegraf/types';
 export function chatKeyOf(update: Update): string {
   const u = update as any;
   const chatId =
-    u.message?.chat?.id ?? u.callback_query?.message?.chat?.id ?? u.callback_query?.from?.id;
+    u.message?.chat?.id ??
+    u.callback_query?.message?.chat?.id ??
+    u.callback_query?.from?.id ??
+    u.my_chat_member?.chat?.id;
   return chatId === undefined ? 'no-chat' : String(chatId);
 }
 
