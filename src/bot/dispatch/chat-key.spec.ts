@@ -1,5 +1,5 @@
 import type { Update } from 'telegraf/types';
-import { chatKeyOf } from './chat-key';
+import { chatIdOf, chatKeyOf } from './chat-key';
 
 const chat = { id: 42, type: 'private' };
 const from = { id: 42, is_bot: false, first_name: 'A' };
@@ -29,5 +29,15 @@ describe('chatKeyOf', () => {
 
   it('queues an update without a chat apart', () => {
     expect(chatKeyOf({ update_id: 1 } as Update)).toBe('no-chat');
+  });
+});
+
+describe('chatIdOf', () => {
+  it('gives no chat to answer for a membership change', () => {
+    const update = {
+      update_id: 1,
+      my_chat_member: { chat, from, date: 1 },
+    } as unknown as Update;
+    expect(chatIdOf(update)).toBeUndefined();
   });
 });
