@@ -76,9 +76,6 @@ describe('crash recovery', () => {
         const first = spawnApp(env);
         try {
           await api.waitFor(() => api.webhook !== null, 30_000, 'setWebhook');
-          // setWebhook goes out at bootstrap, before the HTTP server listens: one try per update
-          // below must not meet a refused connection.
-          await listening(port);
           api.latencyMs = 100; // one chat's replies go one after another: ~4 s for all 40
           const updates = Array.from({ length: 40 }, (_, i) => textMessage(chat, `hook ${i}`));
           const statuses = await api.deliverWebhook(updates, [`http://127.0.0.1:${port}`], {

@@ -1,11 +1,16 @@
+import type { Server } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { InjectBot } from 'nestjs-telegraf';
 import type { Context, Telegraf } from 'telegraf';
 import { backoffDelay, sleep } from '../../common/backoff';
 import { telegramConfig, type TelegramConfig } from '../../config/app.config';
 import { BotStatusService } from '../bot-status.service';
 
-/** Registers the webhook with Telegram at boot, retrying with backoff until it succeeds. */
+/**
+ * Registers the webhook with Telegram once the HTTP server listens (Telegram delivers as soon as
+ * it is set), retrying with backoff until it succeeds.
+ */
 @Injectable()
 export class WebhookRegistrar {
   private readonly logger = new Logger(WebhookRegistrar.name);
@@ -16,15 +21,31 @@ export class WebhookRegistrar {
     @InjectBot() private readonly bot: Telegraf<Context>,
     @Inject(telegramConfig.KEY) private readonly config: TelegramConfig,
     private readonly status: BotStatusService,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   start(): void {
-    this.task = this.register();
+    this.task = this.whenListening().then(() => this.register());
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
     await this.task;
+  }
+
+  /** Resolves once the app's HTTP server listens, or at once when stopped first. */
+  private whenListening(): Promise<void> {
+    const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
+    if (!server || server.listening) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        server.off('listening', done);
+        this.abort.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      server.once('listening', done);
+      this.abort.signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   private async register(): Promise<void> {
