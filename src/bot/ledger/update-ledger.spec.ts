@@ -75,8 +75,11 @@ class MemoryJournal {
 /** A dispatcher whose updates finish when the test says so. */
 class ManualDispatcher {
   readonly running = new Map<number, { done: () => void; telegram?: Telegram }>();
+  /** Every update dispatched, in order, repeats included. */
+  readonly dispatched: number[] = [];
   room = Promise.resolve();
   dispatch(u: Update, telegram?: Telegram): Promise<void> {
+    this.dispatched.push(u.update_id);
     return new Promise((done) => this.running.set(u.update_id, { done, telegram }));
   }
   /** Like the real one: resolves when there is room, or when `signal` aborts. */
@@ -268,6 +271,21 @@ describe('UpdateLedger', () => {
       expect(dispatcher.running.has(5)).toBe(true);
     });
 
+    it('runs an update delivered twice at once only once, claiming it once', async () => {
+      const { claims, asked } = claimsOwning([7], () => true);
+      const ledger = ledgerWith(true, 'webhook', claims);
+      await ledger.start();
+
+      const answers = await Promise.all([
+        ledger.acceptWebhook(update(7), signal()),
+        ledger.acceptWebhook(update(7), signal()),
+      ]);
+
+      expect(answers).toEqual([{ accepted: true }, { accepted: true }]);
+      expect(dispatcher.dispatched).toEqual([7]);
+      expect(asked).toHaveLength(1);
+    });
+
     it('answers 200 without running an update another replica claimed, and lets its line go', async () => {
       const { claims } = claimsOwning([], () => true);
       const ledger = ledgerWith(true, 'webhook', claims);
@@ -296,6 +314,18 @@ describe('UpdateLedger', () => {
       await settle();
       expect(answer).toEqual({ accepted: true });
       expect(journal.lines).toEqual([{ updates: [5] }]);
+    });
+
+    it('runs an update delivered twice at once only once', async () => {
+      const ledger = ledgerWith(true, 'webhook');
+      await ledger.start();
+
+      await Promise.all([
+        ledger.acceptWebhook(update(8), signal()),
+        ledger.acceptWebhook(update(8), signal()),
+      ]);
+
+      expect(dispatcher.dispatched).toEqual([8]);
     });
 
     it('releases the lines of an update once it is both answered and finished', async () => {

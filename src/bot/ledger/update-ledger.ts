@@ -61,6 +61,8 @@ export class UpdateLedger implements EffectRecorder {
   private confirmedBelow = 0;
   /** Webhook: answered 200 and not finished yet. */
   private readonly answered = new Set<number>();
+  /** Webhook updates being journaled and claimed, not begun yet: a second delivery is a duplicate. */
+  private readonly claiming = new Set<number>();
   /**
    * Finished, but Telegram has not heard so yet: their journal lines stay, since Telegram sends
    * them again after a crash, and then the lines tell what they did.
@@ -204,16 +206,12 @@ export class UpdateLedger implements EffectRecorder {
     if (signal.aborted) return this.refused(refuse(429, 'busy', 1));
     const [fresh] = await this.fresh([update]);
     if (!fresh) return { accepted: true };
-    if (this.journaling && this.claims) {
-      // Replicas sharing Redis: journaled first, then claimed, as a polling page is, so a
-      // replica that dies in between still holds the update, and the one that claims it runs it.
-      this.journal!.append([update]);
-      const durable = await this.syncJournal();
-      if (durable && !(await this.keepOwned([update])).length) return { accepted: true };
-      const processing = this.begin(update, true);
-      if (durable) return this.answer(update.update_id);
-      return this.whenFinished(update.update_id, processing, signal);
+    // A second delivery of the same update may have passed fresh() meanwhile.
+    if (this.inFlight(update.update_id)) {
+      this.metrics.duplicates.inc({ reason: 'in_flight' });
+      return { accepted: true };
     }
+    if (this.journaling && this.claims) return this.acceptShared(update, signal);
     if (this.journaling) {
       this.journal!.append([update]);
       const processing = this.begin(update, true);
@@ -221,6 +219,26 @@ export class UpdateLedger implements EffectRecorder {
       return this.whenFinished(update.update_id, processing, signal);
     }
     return this.whenFinished(update.update_id, this.begin(update, true), signal);
+  }
+
+  /**
+   * Webhook replicas sharing Redis: journaled first, then claimed, as a polling page is, so a
+   * replica that dies in between still holds the update, and the one that claims it runs it.
+   */
+  private async acceptShared(update: Update, signal: AbortSignal): Promise<Acceptance> {
+    const id = update.update_id;
+    this.claiming.add(id);
+    let durable: boolean;
+    let processing: Promise<void>;
+    try {
+      this.journal!.append([update]);
+      durable = await this.syncJournal();
+      if (durable && !(await this.keepOwned([update])).length) return { accepted: true };
+      processing = this.begin(update, true);
+    } finally {
+      this.claiming.delete(id);
+    }
+    return durable ? this.answer(id) : this.whenFinished(id, processing, signal);
   }
 
   /** Room for `count` more updates in the dispatcher, and write buffers below their bound. */
@@ -284,11 +302,15 @@ export class UpdateLedger implements EffectRecorder {
       this.metrics.duplicates.inc({ reason: 'journal' });
       return false;
     });
-    return this.dedup.fresh(unseen, (id) => this.tracker.isUnfinished(id), {
+    return this.dedup.fresh(unseen, (id) => this.inFlight(id), {
       // With the journal, what ran before is known from it; without, only stored messages tell.
       checkStored: !this.journaling,
       claimedByCaller: this.claims !== null,
     });
+  }
+
+  private inFlight(id: number): boolean {
+    return this.tracker.isUnfinished(id) || this.claiming.has(id);
   }
 
   /** Starts an update; the promise settles once it is finished (never rejects). */
