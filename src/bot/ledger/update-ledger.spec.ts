@@ -6,7 +6,7 @@ import type { BatchService } from '../../batch/batch.service';
 import type { TelegramConfig } from '../../config/app.config';
 import { BotStatusService } from '../bot-status.service';
 import { BotMetrics } from '../bot.metrics';
-import type { UpdateDeduplicator } from '../dispatch/update-deduplicator';
+import type { FreshOptions, UpdateDeduplicator } from '../dispatch/update-deduplicator';
 import type { UpdateDispatcher } from '../dispatch/update-dispatcher';
 import type { IntakeJournal, JournalState } from './intake-journal';
 import {
@@ -103,6 +103,8 @@ describe('UpdateLedger', () => {
   let sent: { method: string; beforeSend?: () => Promise<void> }[];
   let telegramAnswer: () => Promise<unknown>;
   let buffersFull: boolean;
+  /** The options of each call to the deduplicator. */
+  let freshOptions: FreshOptions[];
 
   beforeAll(() => Logger.overrideLogger(false));
   beforeEach(() => {
@@ -114,6 +116,7 @@ describe('UpdateLedger', () => {
     sent = [];
     telegramAnswer = () => Promise.resolve({ message_id: 1 });
     buffersFull = false;
+    freshOptions = [];
   });
 
   const ledgerWith = (
@@ -122,8 +125,10 @@ describe('UpdateLedger', () => {
     claims: UpdateClaims | null = null,
   ) => {
     const dedup = {
-      fresh: (updates: Update[], inFlight: (id: number) => boolean) =>
-        Promise.resolve(updates.filter((u) => !inFlight(u.update_id))),
+      fresh: (updates: Update[], inFlight: (id: number) => boolean, options: FreshOptions) => {
+        freshOptions.push(options);
+        return Promise.resolve(updates.filter((u) => !inFlight(u.update_id)));
+      },
       markDone: () => undefined,
     };
     const batch = {
@@ -284,6 +289,25 @@ describe('UpdateLedger', () => {
       expect(answers).toEqual([{ accepted: true }, { accepted: true }]);
       expect(dispatcher.dispatched).toEqual([7]);
       expect(asked).toHaveLength(1);
+    });
+
+    it('leaves claims to the deduplicator once a journal write failed', async () => {
+      const { claims, asked } = claimsOwning([9, 10], () => true);
+      const ledger = ledgerWith(true, 'webhook', claims);
+      await ledger.start();
+      journal.failSyncs = true;
+
+      const first = ledger.acceptWebhook(update(9), signal());
+      await settle();
+      dispatcher.finish(9);
+      await expect(first).resolves.toEqual({ accepted: true });
+      const second = ledger.acceptWebhook(update(10), signal());
+      await settle();
+      dispatcher.finish(10);
+      await second;
+
+      expect(asked).toEqual([]);
+      expect(freshOptions.map((o) => o.claimedByCaller)).toEqual([true, false]);
     });
 
     it('answers 200 without running an update another replica claimed, and lets its line go', async () => {

@@ -228,17 +228,16 @@ export class UpdateLedger implements EffectRecorder {
   private async acceptShared(update: Update, signal: AbortSignal): Promise<Acceptance> {
     const id = update.update_id;
     this.claiming.add(id);
-    let durable: boolean;
-    let processing: Promise<void>;
+    let processing: Promise<void> | undefined;
     try {
-      this.journal!.append([update]);
-      durable = await this.syncJournal();
-      if (durable && !(await this.keepOwned([update])).length) return { accepted: true };
-      processing = this.begin(update, true);
+      const [owned] = await this.journalAndClaim([update]);
+      if (owned) processing = this.begin(update, true);
     } finally {
       this.claiming.delete(id);
     }
-    return durable ? this.answer(id) : this.whenFinished(id, processing, signal);
+    if (!processing) return { accepted: true };
+    // A journal still writing means the line is durable; after a failed write it is not.
+    return this.journaling ? this.answer(id) : this.whenFinished(id, processing, signal);
   }
 
   /** Room for `count` more updates in the dispatcher, and write buffers below their bound. */
@@ -305,7 +304,8 @@ export class UpdateLedger implements EffectRecorder {
     return this.dedup.fresh(unseen, (id) => this.inFlight(id), {
       // With the journal, what ran before is known from it; without, only stored messages tell.
       checkStored: !this.journaling,
-      claimedByCaller: this.claims !== null,
+      // Claims follow the journal write; without a journal, the deduplicator claims.
+      claimedByCaller: this.claims !== null && this.journaling,
     });
   }
 
