@@ -35,25 +35,19 @@ async function main(): Promise<void> {
   const runs: RunResult[] = [];
   for (const profile of options.profiles) {
     const rounds = ROUND_PROFILES.includes(profile) ? options.rounds : 1;
+    // What one round runs: every bot, or for replicas each replica count of our service.
+    const entries: [string, () => Promise<RunResult>][] =
+      profile === 'replicas'
+        ? options.replicas.counts.map((n) => [`ours ×${n}`, () => runReplicas(n, options)])
+        : options.bots
+            .filter((name) => profile !== 'soak' || name === 'ours' || options.soak.baselines)
+            .map((name) => [name, () => runBotProfile(profile, BOTS[name], options)]);
     for (let round = 1; round <= rounds; round++) {
-      if (profile === 'replicas') {
-        for (const count of options.replicas.counts) {
-          const t0 = performance.now();
-          process.stdout.write(`  ${profile} ${`ours ×${count} ${round}/${rounds}`.padEnd(12)} … `);
-          const result = await runReplicas(count, options);
-          runs.push({ ...result, round });
-          process.stdout.write(
-            `${summary(result)} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
-          );
-        }
-        continue;
-      }
-      for (const name of options.bots) {
-        if (profile === 'soak' && name !== 'ours' && !options.soak.baselines) continue;
+      for (const [name, run] of entries) {
         const t0 = performance.now();
         const label = rounds > 1 ? `${name} ${round}/${rounds}` : name;
         process.stdout.write(`  ${profile.padEnd(6)} ${label.padEnd(12)} … `);
-        const result = await runBotProfile(profile, BOTS[name], options);
+        const result = await run();
         runs.push({ ...result, round });
         process.stdout.write(
           `${summary(result)} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
