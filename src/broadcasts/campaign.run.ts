@@ -72,16 +72,16 @@ export class CampaignRun {
     let settled: SettledBatch | null = null;
     try {
       // What the previous holder's batch had left (see CampaignStore.claim) goes first.
-      let resumed: number[] | null = this.campaign.batch;
+      let resumed = this.campaign.batch;
       for (;;) {
         // The batch just sent is settled in the same statement as the next one is recorded.
         const cursor = Math.max(settled?.lastUserId ?? 0, this.campaign.cursorUserId);
         const next = this.stopping
           ? []
-          : resumed?.length
+          : resumed.length
             ? resumed
             : await users.reachableAfter(cursor, CAMPAIGN_BATCH_SIZE);
-        resumed = null;
+        resumed = [];
         const finished = !this.stopping && next.length === 0;
         const after = await store.advance(this.campaign.id, this.owner, settled, next, finished);
         if (!after) return 'lost';
